@@ -1,0 +1,1 @@
+"""LangGraph graphs of the tutor (chat and quiz); see ARCHITECTURE.md."""

@@ -1,0 +1,414 @@
+"""The SQLite catalog: the manifest of indexed files and chunks, and the BM25 lexical index.
+
+The manifest and the full-text index live in one database so a single transaction keeps
+them in step. Chroma is reconciled against this catalog, which is the source of truth.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tutor.chunking import HEADING_SEPARATOR, Chunk
+from tutor.errors import StoreVersionError, TutorError
+
+
+def _m001_index(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE files (
+            path TEXT PRIMARY KEY,          -- absolute, resolved
+            source TEXT NOT NULL,           -- as cited to the learner
+            root TEXT NOT NULL,             -- the indexed folder (or file) it was found under
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            indexed_at REAL NOT NULL
+        );
+        CREATE TABLE chunks (
+            rowid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            heading TEXT NOT NULL,
+            text TEXT NOT NULL,
+            span_start INTEGER NOT NULL,
+            span_end INTEGER NOT NULL,
+            span_unit TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            topics TEXT                     -- JSON list; NULL until embedded and tagged
+        );
+        CREATE INDEX chunks_path ON chunks(path);
+        CREATE INDEX chunks_pending ON chunks(id) WHERE topics IS NULL;
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(
+            heading, text, content='chunks', content_rowid='rowid',
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        -- Triggers keep the lexical index in step with the chunks in every transaction.
+        CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+            INSERT INTO chunks_fts(rowid, heading, text) VALUES (new.rowid, new.heading, new.text);
+        END;
+        CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, heading, text)
+            VALUES ('delete', old.rowid, old.heading, old.text);
+        END;
+        CREATE TRIGGER chunks_au AFTER UPDATE OF heading, text ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, heading, text)
+            VALUES ('delete', old.rowid, old.heading, old.text);
+            INSERT INTO chunks_fts(rowid, heading, text) VALUES (new.rowid, new.heading, new.text);
+        END;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_index]
+"""Forward-only schema steps; the schema version is how many have run."""
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    id: str
+    source: str
+    heading: str
+    text: str
+    span_start: int
+    span_end: int
+    span_unit: str
+    topics: list[str]
+    content_hash: str
+
+    @property
+    def heading_path(self) -> tuple[str, ...]:
+        return tuple(self.heading.split(HEADING_SEPARATOR)) if self.heading else ()
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    source: str
+    root: str
+    sha256: str
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring the schema up to date; refuse a database written by a newer tutor."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreVersionError(
+            f"the data dir was written by a newer tutor (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); upgrade the tutor or point TUTOR_DATA_DIR elsewhere"
+        )
+    if version < SCHEMA_VERSION:
+        db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+    for step in MIGRATIONS[version:]:
+        with db:
+            step(db)
+            db.execute("INSERT INTO migrations VALUES (?, ?)", (step.__name__, time.time()))
+            db.execute(f"PRAGMA user_version = {MIGRATIONS.index(step) + 1}")
+
+
+class Catalog:
+    """The manifest and lexical index of one data dir."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        try:
+            if readonly:
+                self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, timeout=30)
+                self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            if not readonly:
+                migrate(self.db)
+            elif self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                migrate(self.db)  # raises for a newer schema; an older one needs a writer
+        except sqlite3.DatabaseError as error:
+            raise TutorError(f"cannot open the catalog {path}: {error}") from None
+
+    @classmethod
+    def open_for_reading(cls, path: Path) -> Catalog | None:
+        """The catalog if an index was ever built, else None."""
+        return cls(path, readonly=True) if path.exists() else None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.db:
+            yield self.db
+
+    # --- meta --------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # --- manifest ----------------------------------------------------------------------
+
+    def files(self) -> dict[str, FileRecord]:
+        rows = self.db.execute("SELECT path, source, root, sha256 FROM files")
+        return {row[0]: FileRecord(*row) for row in rows}
+
+    def chunk_ids(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT id FROM chunks")}
+
+    def chunk_ids_of(self, path: str) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT id FROM chunks WHERE path = ?", (path,))}
+
+    def pending_ids(self) -> set[str]:
+        """Chunks stored but not yet embedded and tagged (an index run was interrupted)."""
+        return {row[0] for row in self.db.execute("SELECT id FROM chunks WHERE topics IS NULL")}
+
+    def count_chunks(self) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    def count_files(self) -> int:
+        return self.db.execute("SELECT count(*) FROM files").fetchone()[0]
+
+    def replace_file(
+        self, db: sqlite3.Connection, record: FileRecord, size: int, chunks: list[Chunk]
+    ) -> tuple[int, int, int]:
+        """Store a file's new chunk list inside the caller's transaction.
+
+        Returns (added, removed, kept). Kept chunks keep their topics and vectors; their
+        position and span are refreshed since text above them may have moved.
+        """
+        old = self.chunk_ids_of(record.path)
+        db.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+            "source=excluded.source, root=excluded.root, sha256=excluded.sha256, "
+            "size=excluded.size, indexed_at=excluded.indexed_at",
+            (record.path, record.source, record.root, record.sha256, size, time.time()),
+        )
+        new_ids = {chunk.id for chunk in chunks}
+        removed = old - new_ids
+        db.executemany("DELETE FROM chunks WHERE id = ?", [(i,) for i in removed])
+        for chunk in chunks:
+            if chunk.id in old:
+                db.execute(
+                    "UPDATE chunks SET ordinal=?, span_start=?, span_end=?, source=? WHERE id=?",
+                    (chunk.ordinal, chunk.start, chunk.end, chunk.source, chunk.id),
+                )
+            else:
+                db.execute(
+                    "INSERT INTO chunks (id, path, ordinal, source, heading, text, span_start,"
+                    " span_end, span_unit, content_hash, topics)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                    (
+                        chunk.id,
+                        record.path,
+                        chunk.ordinal,
+                        chunk.source,
+                        chunk.heading,
+                        chunk.text,
+                        chunk.start,
+                        chunk.end,
+                        chunk.span_unit,
+                        chunk.content_hash,
+                    ),
+                )
+        return len(new_ids - old), len(removed), len(new_ids & old)
+
+    def remove_file(self, db: sqlite3.Connection, path: str) -> int:
+        """Forget a file and its chunks; returns how many chunks went."""
+        removed = db.execute("DELETE FROM chunks WHERE path = ?", (path,)).rowcount
+        db.execute("DELETE FROM files WHERE path = ?", (path,))
+        return removed
+
+    def set_topics(self, topics_by_id: dict[str, list[str]]) -> None:
+        with self.db:
+            self.db.executemany(
+                "UPDATE chunks SET topics = ? WHERE id = ?",
+                [(json.dumps(topics), chunk_id) for chunk_id, topics in topics_by_id.items()],
+            )
+
+    def clear_topics(self) -> None:
+        """Mark every chunk for re-tagging (the topic map changed)."""
+        with self.db:
+            self.db.execute("UPDATE chunks SET topics = NULL")
+
+    def clear(self) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM chunks")
+            self.db.execute("DELETE FROM files")
+            self.db.execute("DELETE FROM meta")
+
+    # --- reading -----------------------------------------------------------------------
+
+    _RECORD_COLUMNS = (
+        "id, source, heading, text, span_start, span_end, span_unit, topics, content_hash"
+    )
+
+    def records(self, ids: Iterable[str]) -> dict[str, ChunkRecord]:
+        ids = list(ids)
+        found: dict[str, ChunkRecord] = {}
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self.db.execute(
+                f"SELECT {self._RECORD_COLUMNS} FROM chunks WHERE id IN ({marks})", batch
+            )
+            for row in rows:
+                found[row[0]] = ChunkRecord(*row[:7], json.loads(row[7] or "[]"), row[8])
+        return found
+
+    def lexical_search(self, query: str, limit: int) -> list[str]:
+        """Chunk ids ranked by BM25 over heading and text; the query is free text."""
+        terms = lexical_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join(f'"{term}"' for term in terms)
+        rows = self.db.execute(
+            "SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 0.5, 1.0) LIMIT ?",
+            (match, limit),
+        )
+        return [row[0] for row in rows]
+
+
+# Words that carry no topic; dropping them keeps an OR query from matching everything.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "being",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "gets",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "us",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "guide",
+    ]
+)
+
+
+def lexical_terms(query: str) -> list[str]:
+    words = re.findall(r"\w+", query.lower())
+    return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 1))

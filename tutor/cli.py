@@ -1,0 +1,182 @@
+"""The `tutor` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tutor.config import Settings
+from tutor.errors import TutorError
+
+app = typer.Typer(
+    help="A terminal study tutor for the Databricks Certified Generative AI Engineer Associate exam.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def index(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to index (default: the corpus folder)."),
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Drop the whole index and build it again.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Index study material incrementally: only new or changed files are embedded."""
+    from tutor.index import Indexer
+
+    settings = Settings()
+    show_progress = not as_json and err.is_terminal
+    with _progress_bar(show_progress) as progress:
+        summary = Indexer(settings, progress=progress).run(paths or None, rebuild=rebuild)
+    if as_json:
+        print(json.dumps(summary.to_dict()))
+    else:
+        out.print(
+            f"Indexed {summary.files_indexed} of {summary.files_seen} files in "
+            f"{summary.seconds:.1f}s: {summary.chunks_added} chunks added, "
+            f"{summary.chunks_removed} removed, {summary.chunks_unchanged} unchanged."
+        )
+        for skipped in summary.skipped:
+            out.print(f"  skipped {skipped.path}: {skipped.reason}", soft_wrap=True)
+    if not summary.usable:
+        where = ", ".join(str(p) for p in paths) if paths else str(settings.corpus_dir)
+        raise fail(f"nothing usable to index in {where}")
+
+
+class _progress_bar:
+    """A rich progress bar on a terminal; a no-op callback otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Progress | None = None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        self.bar = Progress(
+            TextColumn("{task.description:<16}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        self.bar.start()
+        return self.update
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        assert self.bar is not None
+        label = {"read": "Reading files", "embed": "Embedding chunks"}.get(stage, stage)
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(label, total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str, typer.Argument(help="What to look for; '-' reads one query per line from stdin.")
+    ],
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many passages to return.")] = 5,
+    as_json: JsonOption = False,
+) -> None:
+    """Find the passages of the study material that best answer a question."""
+    from tutor.retrieval import HybridRetriever
+
+    retriever = HybridRetriever.open(Settings())
+    try:
+        if query == "-":
+            # One model load serves every query; one JSON line per query, in order.
+            for line in sys.stdin:
+                passages = retriever.search(line.strip(), k) if line.strip() else []
+                print(json.dumps([p.to_dict() for p in passages]), flush=True)
+            return
+        passages = retriever.search(query, k)
+    finally:
+        retriever.close()
+    if as_json:
+        print(json.dumps([p.to_dict() for p in passages], indent=2))
+        return
+    if not passages:
+        out.print("No passages match that query. Try other words, or check `tutor doctor`.")
+        return
+    for passage in passages:
+        out.print(f"[bold][{passage.rank}][/] [cyan]{passage.citation}[/]", soft_wrap=True)
+        out.print(_excerpt(passage.text), soft_wrap=True)
+        out.print()
+
+
+def _excerpt(text: str, limit: int = 400) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+@app.command()
+def doctor(as_json: JsonOption = False) -> None:
+    """Check the data dir, the index, the vector store and Ollama, and say what is wrong."""
+    from tutor.doctor import run_checks
+
+    checks = run_checks(Settings())
+    if as_json:
+        print(json.dumps([c.to_dict() for c in checks], indent=2))
+    else:
+        for check in checks:
+            mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
+            out.print(f"{mark} {check.name:<12} {check.detail}", soft_wrap=True)
+    if not all(c.ok for c in checks if c.required):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point: learner-facing errors become one line on stderr, never a traceback."""
+    try:
+        app()
+    except TutorError as error:
+        err.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+        sys.exit(1)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+        )
+        err.print(f"[bold red]error:[/] invalid setting: {problems}", soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as error:  # last resort: say what broke in one line
+        if os.environ.get("TUTOR_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]internal error:[/] {type(error).__name__}: {error} "
+            "(run with TUTOR_DEBUG=1 for details)",
+            soft_wrap=True,
+        )
+        sys.exit(2)

@@ -1,0 +1,298 @@
+"""Incremental, crash-safe indexing of study material into the catalog and Chroma.
+
+The catalog (SQLite) is the source of truth. A run first commits the new chunk lists of
+changed files in one transaction (new chunks are stored "pending", without topics), then
+makes Chroma agree with it: vectors of chunks that no longer exist are deleted, pending
+chunks are embedded, tagged and upserted. Killed at any point, the next run finds what is
+left to do by comparing the two stores, so it converges on the same state.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from tutor.catalog import Catalog, ChunkRecord, FileRecord
+from tutor.chunking import Chunk, chunk_document, embedding_text
+from tutor.config import Settings
+from tutor.documents import Document, SkipFile, load_document
+from tutor.embeddings import Embedder
+from tutor.errors import IndexBusyError, IndexMismatchError
+from tutor.topics import TopicTagger, load_topics
+from tutor.vectors import VectorStore
+
+EMBED_BATCH = 256
+"""Chunks embedded and written per step: bounds the work an interruption can waste."""
+IGNORED_NAMES = {"topics.toml"}
+"""Files that live in the corpus but are not study material."""
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called with (stage, done, total); stages are "read" (files) and "embed" (chunks)."""
+
+
+@dataclass
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class IndexSummary:
+    files_seen: int = 0
+    files_indexed: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    chunks_unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+    @property
+    def usable(self) -> bool:
+        return self.files_seen > len(self.skipped)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    """Resolved path; the manifest's key."""
+    source: str
+    """How the file is cited: its path from the indexed folder's parent."""
+    root: Path
+
+
+@dataclass
+class _Change:
+    candidate: Candidate
+    sha256: str
+    size: int
+    document: Document
+    chunks: list[Chunk] = field(default_factory=list)
+
+
+def find_files(roots: Iterable[Path]) -> tuple[list[Candidate], list[Skipped]]:
+    """Every file under the roots, with symlinks leading outside a root skipped."""
+    found: dict[Path, Candidate] = {}
+    skipped: list[Skipped] = []
+    for given in roots:
+        if not given.exists():
+            skipped.append(Skipped(str(given), "does not exist"))
+            continue
+        root = given.resolve()
+        if root.is_file():
+            base = root.parent
+            found.setdefault(root, Candidate(root, f"{base.name}/{root.name}", root))
+            continue
+        for folder, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith(".") or name in IGNORED_NAMES:
+                    continue
+                path = Path(folder) / name
+                real = path.resolve()
+                if not real.is_relative_to(root):
+                    skipped.append(Skipped(str(path), "symlink leads outside the indexed folder"))
+                    continue
+                if not real.is_file():
+                    skipped.append(Skipped(str(path), "not a regular file"))
+                    continue
+                source = real.relative_to(root.parent).as_posix()
+                found.setdefault(real, Candidate(real, source, root))
+    return list(found.values()), skipped
+
+
+def _under(path: str, roots: list[Path]) -> bool:
+    return any(path == str(r) or path.startswith(str(r) + os.sep) for r in roots)
+
+
+class IndexLock:
+    """One writer per data dir; a second one is refused with the holder's details."""
+
+    def __init__(self, settings: Settings) -> None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(settings.lock_path, blocking=False)
+        self._owner = settings.lock_path.with_suffix(".owner")
+
+    def __enter__(self) -> IndexLock:
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise IndexBusyError(
+                f"another `tutor index` is already writing this index ({self.holder()}); "
+                "wait for it to finish, then run this again"
+            ) from None
+        self._owner.write_text(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "user": getpass.getuser(),
+                    "host": socket.gethostname(),
+                    "started": time.time(),
+                }
+            )
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._owner.unlink(missing_ok=True)
+        self._lock.release()
+
+    def holder(self) -> str:
+        try:
+            owner = json.loads(self._owner.read_text())
+            started = time.strftime("%H:%M:%S", time.localtime(owner["started"]))
+            return f"pid {owner['pid']} on {owner['host']}, started {started}"
+        except (OSError, ValueError, KeyError):
+            return "holder unknown"
+
+
+class Indexer:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings.embedding_model)
+        self.progress = progress or (lambda stage, done, total: None)
+
+    def run(self, paths: list[Path] | None = None, *, rebuild: bool = False) -> IndexSummary:
+        started = time.perf_counter()
+        roots = paths or [self.settings.corpus_dir]
+        with IndexLock(self.settings):
+            topic_map = load_topics(self.settings.topics_path)
+            catalog = Catalog(self.settings.catalog_path)
+            try:
+                vectors = VectorStore(self.settings, check_model=not rebuild)
+                built_with = catalog.get_meta("embedding_model")
+                if rebuild:
+                    vectors.reset()
+                    catalog.clear()
+                elif built_with not in (None, self.settings.embedding_model):
+                    raise IndexMismatchError(built_with, self.settings.embedding_model)
+                catalog.set_meta("embedding_model", self.settings.embedding_model)
+                if catalog.get_meta("topics_digest") != topic_map.digest:
+                    catalog.clear_topics()
+                summary = self._apply_files(catalog, roots)
+                summary.chunks_added += self._sync_vectors(catalog, vectors, topic_map)
+                catalog.set_meta("topics_digest", topic_map.digest)
+                catalog.set_meta("last_indexed", str(time.time()))
+            finally:
+                catalog.close()
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    # --- files -> catalog --------------------------------------------------------------
+
+    def _apply_files(self, catalog: Catalog, roots: list[Path]) -> IndexSummary:
+        candidates, skipped = find_files(roots)
+        summary = IndexSummary(files_seen=len(candidates) + len(skipped), skipped=skipped)
+        known = catalog.files()
+        usable: set[str] = set()
+        changes: list[_Change] = []
+        for done, candidate in enumerate(candidates, start=1):
+            self.progress("read", done, len(candidates))
+            try:
+                change = self._read(candidate)
+            except SkipFile as reason:
+                summary.skipped.append(Skipped(candidate.source, str(reason)))
+                continue
+            usable.add(str(candidate.path))
+            record = known.get(str(candidate.path))
+            if record and record.sha256 == change.sha256 and record.source == candidate.source:
+                summary.chunks_unchanged += len(catalog.chunk_ids_of(record.path))
+                continue
+            change.chunks = chunk_document(change.document, candidate.source)
+            changes.append(change)
+        resolved_roots = [r.resolve() for r in roots if r.exists()]
+        gone = [p for p in known if p not in usable and _under(p, resolved_roots)]
+        with catalog.transaction() as db:
+            for change in changes:
+                record = FileRecord(
+                    str(change.candidate.path),
+                    change.candidate.source,
+                    str(change.candidate.root),
+                    change.sha256,
+                )
+                _added, removed, kept = catalog.replace_file(db, record, change.size, change.chunks)
+                summary.chunks_removed += removed
+                summary.chunks_unchanged += kept
+            for path in gone:
+                summary.chunks_removed += catalog.remove_file(db, path)
+        summary.files_indexed = len(changes)
+        return summary
+
+    def _read(self, candidate: Candidate) -> _Change:
+        try:
+            size = candidate.path.stat().st_size
+            if size > self.settings.max_file_bytes:
+                raise SkipFile(
+                    f"larger than the {self.settings.max_file_mb:g} MB limit (TUTOR_MAX_FILE_MB)"
+                )
+            data = candidate.path.read_bytes()
+        except OSError as error:
+            raise SkipFile(f"cannot read: {error.strerror or error}") from None
+        document = load_document(candidate.path, data)
+        return _Change(candidate, hashlib.sha256(data).hexdigest(), size, document)
+
+    # --- catalog -> vectors ------------------------------------------------------------
+
+    def _sync_vectors(self, catalog: Catalog, vectors: VectorStore, topic_map) -> int:
+        """Make Chroma hold exactly the catalog's chunks; returns how many were embedded."""
+        stored = vectors.ids()
+        wanted = catalog.chunk_ids()
+        vectors.delete(sorted(stored - wanted))
+        pending = sorted(catalog.pending_ids() | (wanted - stored))
+        if not pending:
+            return 0
+        tagger = TopicTagger.build(topic_map, self.embedder.embed)
+        embedded = 0
+        self.progress("embed", 0, len(pending))
+        for start in range(0, len(pending), EMBED_BATCH):
+            batch = pending[start : start + EMBED_BATCH]
+            records = catalog.records(batch)
+            reusable = vectors.vectors([i for i in batch if i in stored])
+            fresh = [records[i] for i in batch if i not in reusable]
+            for record, vector in zip(
+                fresh, self.embedder.embed([_embedding_input(r) for r in fresh]), strict=True
+            ):
+                reusable[record.id] = vector
+            embedded += len(fresh)
+            ids = [i for i in batch if i in records]
+            topics = {i: tagger.tag(records[i].heading_path, reusable[i]) for i in ids}
+            vectors.upsert(
+                ids,
+                [reusable[i] for i in ids],
+                [_metadata(records[i], topics[i]) for i in ids],
+                [records[i].text for i in ids],
+            )
+            catalog.set_topics(topics)
+            self.progress("embed", min(start + EMBED_BATCH, len(pending)), len(pending))
+        return embedded
+
+
+def _embedding_input(record: ChunkRecord) -> str:
+    return embedding_text(record.heading_path, record.text)
+
+
+def _metadata(record: ChunkRecord, topics: list[str]) -> dict:
+    return {
+        "source": record.source,
+        "heading": record.heading,
+        "content_hash": record.content_hash,
+        "topics": ",".join(topics),
+    }
