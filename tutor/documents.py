@@ -117,6 +117,21 @@ def _is_title_line(line: str) -> bool:
     )
 
 
+def _split_at_headings(
+    blocks: Iterator[tuple[int, int, list[str]]],
+) -> Iterator[tuple[int, int, list[str]]]:
+    """Start a new block at every ATX heading outside a fence: headings need no blank lines."""
+    for start, end, block in blocks:
+        first, in_fence = 0, False
+        for offset, line in enumerate(block):
+            if _FENCE.match(line):
+                in_fence = not in_fence
+            elif not in_fence and offset > first and _ATX_HEADING.match(line):
+                yield start + first, start + offset - 1, block[first:offset]
+                first = offset
+        yield start + first, end, block[first:]
+
+
 def _sections_from_lines(lines: list[str], *, markdown: bool) -> list[Section]:
     sections = [Section(())]
     levels: list[tuple[int, str]] = []  # the open headings, outermost first
@@ -127,16 +142,24 @@ def _sections_from_lines(lines: list[str], *, markdown: bool) -> list[Section]:
         levels.append((level, title))
         sections.append(Section(tuple(t for _, t in levels)))
 
-    for start, end, block in _blocks(lines):
+    blocks = _blocks(lines)
+    for start, end, block in _split_at_headings(blocks) if markdown else blocks:
         heading = _ATX_HEADING.match(block[0]) if markdown else None
         if heading and not _FENCE.match(block[0]):
             open_section(len(heading.group(1)), heading.group(2).strip())
             block, start = block[1:], start + 1
             if not block:
                 continue
-        elif markdown and len(block) == 2 and re.fullmatch(r"\s*(=+|-+)\s*", block[1]):
+        elif (
+            markdown
+            and len(block) >= 2
+            and not _FENCE.match(block[0])
+            and re.fullmatch(r"\s*(=+|-+)\s*", block[1])
+        ):
             open_section(1 if "=" in block[1] else 2, block[0].strip())
-            continue
+            block, start = block[2:], start + 2
+            if not block:
+                continue
         elif not markdown and len(block) == 1 and _is_title_line(block[0]):
             open_section(1, block[0].strip())
             continue

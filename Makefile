@@ -1,0 +1,44 @@
+# Quickstart targets. `make run` sets up and starts the tutor; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# sentence-transformers needs torch; the CPU build keeps the install small where the
+# package index offers it (the project itself accepts any torch that sentence-transformers does).
+TORCH ?= torch==2.13.0
+QUESTION ?= How does reinforcement learning from human feedback shape a model?
+
+.PHONY: run test install install-dev lint bench clean
+
+run: $(VENV)/.installed
+	$(BIN)/tutor index
+	$(BIN)/tutor search "$(QUESTION)"
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.created pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/retrieval_eval.py
+	$(BIN)/python benchmarks/index_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

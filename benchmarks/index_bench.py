@@ -1,0 +1,388 @@
+"""Indexing speed, re-index cost, query latency and footprint of the tutor's index.
+
+The embedding model is loaded and warmed up once before anything is timed, so every
+index time below is the pipeline's own work (read, chunk, catalog, embed, tag, upsert),
+not the model's start-up.
+
+Measured:
+  project corpus   full index of corpus/ into a fresh data dir (Indexer.run wall time)
+                   vs. the bare SentenceTransformer.encode of the same chunk inputs
+                   (batch 64, normalized) -> overhead ratio, target <= 1.3x;
+                   then a no-change re-index -> its share of the full index, target <= 5%.
+  scale run        a synthetic corpus (seeded, so repeatable) of --chunks chunks of
+                   500-900 characters built from the real corpus's words (200 files of
+                   50 paragraphs for 10,000), indexed the same way: index time, overhead
+                   ratio (unless --skip-encode-baseline), no-change re-index and ratio,
+                   warm query latency of HybridRetriever.search over --queries queries
+                   after 5 warm-ups (p50/p95/max, target p95 <= 50 ms), data-dir size.
+  process          peak RSS (getrusage).
+
+Usage: python benchmarks/index_bench.py [--quick] [--chunks N] [--skip-encode-baseline] [--json]
+The default scale run (10,000 chunks) takes about 10 minutes on 2 CPU cores; --quick uses
+2,000 chunks for a smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from _common import (
+    CORPUS_DIR,
+    OUR_QUESTIONS,
+    dir_size_mb,
+    format_table,
+    load_embedder,
+    load_questions,
+    make_settings,
+    note,
+    peak_rss_mb,
+    percentile,
+    stopwatch,
+    temp_dir,
+)
+
+from tutor.catalog import Catalog
+from tutor.config import Settings
+from tutor.embeddings import Embedder
+from tutor.index import Indexer, _embedding_input
+from tutor.retrieval import HybridRetriever
+
+TARGET_OVERHEAD = 1.3
+TARGET_REINDEX_SHARE = 0.05
+TARGET_P95_MS = 50.0
+ENCODE_BATCH = 64
+PARAGRAPHS_PER_FILE = 50
+PARAGRAPHS_PER_SECTION = 5
+PARAGRAPH_CHARS = (500, 900)
+WARMUP_QUERIES = 5
+RANDOM_QUERY_EVERY = 4
+"""Every 4th timed query is a few random corpus words; the rest are our questions."""
+
+
+@dataclass
+class IndexFigures:
+    files: int
+    chunks: int
+    index_s: float
+    encode_s: float | None
+    overhead_ratio: float | None
+    reindex_s: float
+    reindex_share: float
+    data_dir_mb: float
+
+
+@dataclass
+class QueryFigures:
+    queries: int
+    k: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    mean_ms: float
+
+
+@dataclass
+class ScaleFigures:
+    chunks_requested: int
+    generate_s: float
+    index: IndexFigures
+    query: QueryFigures
+
+
+@dataclass
+class Report:
+    model_preloaded: bool = True
+    project: IndexFigures | None = None
+    scale: ScaleFigures | None = None
+    peak_rss_mb: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+# --- indexing --------------------------------------------------------------------------
+
+
+def bare_encode_seconds(settings: Settings, embedder: Embedder) -> float:
+    """Time SentenceTransformer.encode alone on exactly the texts the index embedded."""
+    catalog = Catalog(settings.catalog_path, readonly=True)
+    try:
+        ids = sorted(catalog.chunk_ids())
+        records = catalog.records(ids)
+    finally:
+        catalog.close()
+    texts = [_embedding_input(records[i]) for i in ids]
+    with stopwatch() as took:
+        embedder.model.encode(
+            texts,
+            batch_size=ENCODE_BATCH,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+    return took[0]
+
+
+def measure_index(
+    settings: Settings, embedder: Embedder, label: str, *, encode_baseline: bool = True
+) -> IndexFigures:
+    """Full index into an empty data dir, bare-encode baseline, then a no-change re-index."""
+    note(f"[{label}] full index ...")
+    with stopwatch() as full:
+        summary = Indexer(settings, embedder).run()
+    note(f"[{label}] {summary.chunks_added} chunks indexed in {full[0]:.1f}s")
+    encode_s = None
+    if encode_baseline:
+        note(f"[{label}] bare encode of the same chunks ...")
+        encode_s = bare_encode_seconds(settings, embedder)
+    note(f"[{label}] no-change re-index ...")
+    with stopwatch() as again:
+        second = Indexer(settings, embedder).run()
+    if second.chunks_added or second.files_indexed:
+        note(f"[{label}] warning: the re-index found work to do: {second.to_dict()}")
+    return IndexFigures(
+        files=summary.files_indexed,
+        chunks=summary.chunks_added,
+        index_s=full[0],
+        encode_s=encode_s,
+        overhead_ratio=full[0] / encode_s if encode_s else None,
+        reindex_s=again[0],
+        reindex_share=again[0] / full[0],
+        data_dir_mb=dir_size_mb(settings.data_dir),
+    )
+
+
+# --- synthetic corpus ------------------------------------------------------------------
+
+
+def vocabulary(corpus_dir: Path) -> list[str]:
+    """The real corpus's words with repeats, so sampling follows their frequency."""
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.md")))
+    return [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*[A-Za-z]", text)]
+
+
+def sentence(rng: random.Random, vocab: list[str]) -> str:
+    words = rng.choices(vocab, k=rng.randint(6, 18))
+    return " ".join(words).capitalize() + rng.choice([".", ".", ".", "?", ";"])
+
+
+def paragraph(rng: random.Random, vocab: list[str]) -> str:
+    low, high = PARAGRAPH_CHARS
+    target = rng.randint(low, high)
+    text = sentence(rng, vocab)
+    while len(text) < target:
+        text += " " + sentence(rng, vocab)
+    if len(text) > high:
+        text = text[:high].rsplit(" ", 1)[0].rstrip(".?;") + "."
+    return text
+
+
+def title(rng: random.Random, vocab: list[str]) -> str:
+    return " ".join(rng.choices(vocab, k=rng.randint(2, 5))).title()
+
+
+def write_synthetic_corpus(dest: Path, chunks: int, seed: int) -> int:
+    """Markdown files of PARAGRAPHS_PER_FILE one-line paragraphs (one chunk each, as each
+    is between the chunker's 400 and 1,200 character bounds); returns the file count."""
+    rng = random.Random(seed)
+    vocab = vocabulary(CORPUS_DIR)
+    dest.mkdir(parents=True, exist_ok=True)
+    files = 0
+    for first in range(0, chunks, PARAGRAPHS_PER_FILE):
+        count = min(PARAGRAPHS_PER_FILE, chunks - first)
+        lines = [f"# Study notes {files + 1}: {title(rng, vocab)}", ""]
+        for number in range(count):
+            if number % PARAGRAPHS_PER_SECTION == 0:
+                lines += [f"## {title(rng, vocab)}", ""]
+            lines += [paragraph(rng, vocab), ""]
+        (dest / f"notes-{files + 1:04d}.md").write_text("\n".join(lines), encoding="utf-8")
+        files += 1
+    return files
+
+
+# --- queries ---------------------------------------------------------------------------
+
+
+def query_mix(count: int, seed: int) -> list[str]:
+    questions = [q.q for q in load_questions(OUR_QUESTIONS)]
+    rng = random.Random(seed + 1)
+    vocab = vocabulary(CORPUS_DIR)
+    mix: list[str] = []
+    for number in range(count):
+        if number % RANDOM_QUERY_EVERY == RANDOM_QUERY_EVERY - 1:
+            mix.append(" ".join(rng.choices(vocab, k=rng.randint(2, 6))))
+        else:
+            mix.append(questions[number % len(questions)])
+    return mix
+
+
+def measure_queries(
+    settings: Settings, embedder: Embedder, count: int, k: int, seed: int
+) -> QueryFigures:
+    queries = query_mix(WARMUP_QUERIES + count, seed)
+    retriever = HybridRetriever.open(settings, embedder)
+    try:
+        for query in queries[:WARMUP_QUERIES]:
+            retriever.search(query, k)
+        timings: list[float] = []
+        for query in queries[WARMUP_QUERIES:]:
+            with stopwatch() as took:
+                retriever.search(query, k)
+            timings.append(took[0] * 1000)
+    finally:
+        retriever.close()
+    return QueryFigures(
+        queries=count,
+        k=k,
+        p50_ms=percentile(timings, 0.50),
+        p95_ms=percentile(timings, 0.95),
+        max_ms=max(timings),
+        mean_ms=statistics.fmean(timings),
+    )
+
+
+# --- runs ------------------------------------------------------------------------------
+
+
+def project_run(embedder: Embedder) -> IndexFigures:
+    with temp_dir("index-project") as data_dir:
+        return measure_index(make_settings(data_dir), embedder, "project")
+
+
+def scale_run(embedder: Embedder, args: argparse.Namespace) -> ScaleFigures:
+    with temp_dir("index-scale") as work:
+        corpus = work / "corpus"
+        with stopwatch() as generated:
+            write_synthetic_corpus(corpus, args.chunks, args.seed)
+        note(f"[scale] wrote {args.chunks} paragraphs in {generated[0]:.1f}s")
+        settings = make_settings(work / "data", corpus_dir=corpus)
+        index = measure_index(
+            settings, embedder, "scale", encode_baseline=not args.skip_encode_baseline
+        )
+        note(f"[scale] {args.queries} warm queries ...")
+        query = measure_queries(settings, embedder, args.queries, args.k, args.seed)
+        return ScaleFigures(args.chunks, generated[0], index, query)
+
+
+def run(args: argparse.Namespace) -> Report:
+    report = Report()
+    note("loading the embedding model (not timed) ...")
+    embedder = load_embedder()
+    report.project = project_run(embedder)
+    if args.chunks > 0:
+        report.scale = scale_run(embedder, args)
+        if report.scale.index.chunks != args.chunks:
+            report.notes.append(
+                f"the synthetic corpus gave {report.scale.index.chunks} chunks, "
+                f"not the {args.chunks} asked for"
+            )
+    if args.skip_encode_baseline:
+        report.notes.append("bare-encode baseline skipped for the scale run")
+    report.peak_rss_mb = peak_rss_mb()
+    return report
+
+
+# --- reporting -------------------------------------------------------------------------
+
+
+def _verdict(value: float | None, target: float) -> str:
+    if value is None:
+        return "-"
+    return "ok" if value <= target else "MISSED"
+
+
+def _index_rows(figures: IndexFigures) -> list[list[object]]:
+    encode = "skipped" if figures.encode_s is None else f"{figures.encode_s:.2f} s"
+    ratio = "-" if figures.overhead_ratio is None else f"{figures.overhead_ratio:.2f}x"
+    return [
+        ["files / chunks", f"{figures.files} / {figures.chunks}", "", ""],
+        ["full index (Indexer.run)", f"{figures.index_s:.2f} s", "", ""],
+        ["bare encode, same chunks", encode, "", ""],
+        [
+            "index / bare encode",
+            ratio,
+            f"<= {TARGET_OVERHEAD}x",
+            _verdict(figures.overhead_ratio, TARGET_OVERHEAD),
+        ],
+        ["no-change re-index", f"{figures.reindex_s * 1000:.0f} ms", "", ""],
+        [
+            "re-index / full index",
+            f"{figures.reindex_share:.1%}",
+            f"<= {TARGET_REINDEX_SHARE:.0%}",
+            _verdict(figures.reindex_share, TARGET_REINDEX_SHARE),
+        ],
+        ["data dir size", f"{figures.data_dir_mb:.1f} MB", "", ""],
+    ]
+
+
+def _query_rows(figures: QueryFigures) -> list[list[object]]:
+    label = f"query latency ({figures.queries} warm, k={figures.k})"
+    return [
+        [f"{label} p50", f"{figures.p50_ms:.1f} ms", "", ""],
+        [
+            f"{label} p95",
+            f"{figures.p95_ms:.1f} ms",
+            f"<= {TARGET_P95_MS:.0f} ms",
+            _verdict(figures.p95_ms, TARGET_P95_MS),
+        ],
+        [f"{label} max", f"{figures.max_ms:.1f} ms", "", ""],
+    ]
+
+
+def render(report: Report) -> str:
+    headers = ["measure", "value", "target", ""]
+    parts = ["Model loaded and warmed up before timing; times are wall clock.", ""]
+    if report.project:
+        parts += ["Project corpus", format_table(headers, _index_rows(report.project)), ""]
+    if report.scale:
+        rows = _index_rows(report.scale.index) + _query_rows(report.scale.query)
+        parts += [
+            f"Scale run: synthetic corpus, {report.scale.chunks_requested} chunks",
+            format_table(headers, rows),
+            "",
+        ]
+    parts.append(f"Peak RSS: {report.peak_rss_mb:.0f} MB")
+    parts += [f"Note: {text}" for text in report.notes]
+    return "\n".join(parts)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Indexing speed, re-index cost and query latency of the tutor's index."
+    )
+    parser.add_argument(
+        "--chunks", type=int, default=10_000, help="synthetic chunks for the scale run (0: none)"
+    )
+    parser.add_argument("--quick", action="store_true", help="scale run with 2,000 chunks")
+    parser.add_argument(
+        "--skip-encode-baseline",
+        action="store_true",
+        help="do not time the bare encode for the scale run (saves minutes)",
+    )
+    parser.add_argument("--queries", type=int, default=200, help="timed warm queries")
+    parser.add_argument("--k", type=int, default=5, help="passages per query (the CLI default)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic corpus")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.chunks = 2_000
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    report = run(args)
+    if args.json:
+        print(json.dumps(asdict(report), indent=2))
+    else:
+        print(render(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
