@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec
 
 import typer
 from pydantic import ValidationError
@@ -17,7 +19,7 @@ from tutor.config import Settings
 from tutor.errors import TutorError
 
 app = typer.Typer(
-    help="A terminal study tutor for the Databricks Certified Generative AI Engineer Associate exam.",
+    help="A study tutor for the Databricks Certified Generative AI Engineer Associate exam.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -25,6 +27,7 @@ app = typer.Typer(
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
+P = ParamSpec("P")
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
@@ -33,7 +36,20 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.command()
+def command(function: Callable[P, None]) -> Callable[P, None]:
+    """Register a command whose learner-facing errors end it with one line on stderr."""
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            function(*args, **kwargs)
+        except TutorError as error:
+            raise fail(str(error)) from None
+
+    return app.command()(run)
+
+
+@command
 def index(
     paths: Annotated[
         list[Path] | None,
@@ -100,7 +116,7 @@ class _progress_bar:
             self.bar.stop()
 
 
-@app.command()
+@command
 def search(
     query: Annotated[
         str, typer.Argument(help="What to look for; '-' reads one query per line from stdin.")
@@ -139,7 +155,7 @@ def _excerpt(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
 
 
-@app.command()
+@command
 def doctor(as_json: JsonOption = False) -> None:
     """Check the data dir, the index, the vector store and Ollama, and say what is wrong."""
     from tutor.doctor import run_checks
