@@ -187,7 +187,7 @@ def _load_html(text: str) -> Document:
         # Only outermost blocks: a <p> inside an <li> is part of that item.
         if element.find_parent(_HTML_BLOCKS[6:]):
             continue
-        content = " ".join(element.get_text(" ").split())
+        content = " ".join(element.get_text().split())
         if not content:
             continue
         line = element.sourceline or 1

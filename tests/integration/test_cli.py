@@ -22,8 +22,13 @@ def test_index_json_summary_then_nothing_to_do(runner, corpus_copy, embedder):
     assert first.exit_code == 0, first.output
     summary = json.loads(first.stdout)
     assert set(summary) == {
-        "files_seen", "files_indexed", "chunks_added", "chunks_removed",
-        "chunks_unchanged", "skipped", "seconds",
+        "files_seen",
+        "files_indexed",
+        "chunks_added",
+        "chunks_removed",
+        "chunks_unchanged",
+        "skipped",
+        "seconds",
     }
     assert summary["files_indexed"] == 1 and summary["chunks_added"] > 50
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+
 import pytest
 
 from tutor.catalog import Catalog
@@ -32,7 +33,9 @@ def index_state(settings: Settings) -> dict:
     return {
         "catalog": dict(rows),
         "fts": sorted(i for (i,) in fts),
-        "chroma": {i: m["content_hash"] for i, m in zip(vectors["ids"], vectors["metadatas"])},
+        "chroma": {
+            i: m["content_hash"] for i, m in zip(vectors["ids"], vectors["metadatas"], strict=True)
+        },
         "pending": pending,
     }
 

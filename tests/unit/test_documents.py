@@ -385,7 +385,7 @@ def test_pdf_suffix_is_case_insensitive():
 @pytest.mark.parametrize("name", ["empty.md", "empty.txt", "empty.html", "empty.pdf"])
 @pytest.mark.parametrize("data", [b"", b"  \n\t\r\n  "], ids=["zero-bytes", "whitespace"])
 def test_empty_or_whitespace_file_is_skipped(name: str, data: bytes):
-    with pytest.raises(SkipFile, match="^empty file$"):
+    with pytest.raises(SkipFile, match=r"^empty file$"):
         load(name, data)
 
 
