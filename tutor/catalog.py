@@ -315,7 +315,6 @@ STOPWORDS = frozenset(
         "down",
         "during",
         "each",
-        "few",
         "for",
         "from",
         "further",
