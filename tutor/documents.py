@@ -232,6 +232,3 @@ def _load_pdf(data: bytes) -> Document:
                 sections[-1].paragraphs.append(Paragraph(text, number, number))
     return Document([s for s in sections if s.paragraphs], span_unit="pages")
 
-
-def is_text_path(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES

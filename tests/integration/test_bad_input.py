@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.contracts import INDEX_SUMMARY_KEYS
 from tutor.catalog import Catalog
 from tutor.cli import app
 from tutor.config import Settings
@@ -152,15 +153,7 @@ def test_cli_index_json_reports_skips_and_exits_zero(small_file_limit, mixed_fol
 
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert set(summary) == {
-        "files_seen",
-        "files_indexed",
-        "chunks_added",
-        "chunks_removed",
-        "chunks_unchanged",
-        "skipped",
-        "seconds",
-    }
+    assert set(summary) == INDEX_SUMMARY_KEYS
     assert summary["files_indexed"] == 2
     assert summary["files_seen"] == 2 + len(EXPECTED_REASONS)
     assert isinstance(summary["seconds"], float)

@@ -7,9 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from tests.contracts import INDEX_SUMMARY_KEYS, SEARCH_RESULT_KEYS
 from tutor.cli import app
-
-SEARCH_KEYS = {"rank", "text", "source", "heading", "lines", "topics", "score"}
 
 
 @pytest.fixture
@@ -21,15 +20,7 @@ def test_index_json_summary_then_nothing_to_do(runner, corpus_copy, embedder):
     first = runner.invoke(app, ["index", str(corpus_copy), "--json"])
     assert first.exit_code == 0, first.output
     summary = json.loads(first.stdout)
-    assert set(summary) == {
-        "files_seen",
-        "files_indexed",
-        "chunks_added",
-        "chunks_removed",
-        "chunks_unchanged",
-        "skipped",
-        "seconds",
-    }
+    assert set(summary) == INDEX_SUMMARY_KEYS
     assert summary["files_indexed"] == 1 and summary["chunks_added"] > 50
 
     second = json.loads(runner.invoke(app, ["index", str(corpus_copy), "--json"]).stdout)
@@ -62,7 +53,7 @@ def test_search_json_lists_k_passages(runner, indexed_settings):
     result = runner.invoke(app, ["search", "What is few-shot prompting?", "--k", "3", "--json"])
     passages = json.loads(result.stdout)
     assert [p["rank"] for p in passages] == [1, 2, 3]
-    assert all(set(p) == SEARCH_KEYS for p in passages)
+    assert all(set(p) == SEARCH_RESULT_KEYS for p in passages)
     assert any("few-shot prompting" in p["text"] for p in passages)
     first = passages[0]
     assert first["lines"][0] <= first["lines"][1]
