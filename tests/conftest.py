@@ -110,16 +110,10 @@ def _wait_for_port(port: int, process: subprocess.Popen | None, seconds: float =
     raise RuntimeError(f"Chroma server did not start on port {port}")
 
 
-@pytest.fixture(scope="session")
-def chroma_server_url(tmp_path_factory: pytest.TempPathFactory):
-    """A real `chroma run` server: the one CI started (TUTOR_TEST_CHROMA_URL) or our own."""
-    url = os.environ.get("TUTOR_TEST_CHROMA_URL")
-    if url:
-        yield url
-        return
+def start_chroma_server(path: Path) -> tuple[str, subprocess.Popen]:
+    """A `chroma run` server on a free loopback port, once it accepts connections."""
     port = _free_port()
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-    path = tmp_path_factory.mktemp("chroma-server")
     process = subprocess.Popen(
         [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
@@ -127,7 +121,22 @@ def chroma_server_url(tmp_path_factory: pytest.TempPathFactory):
     )
     try:
         _wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
+    except RuntimeError:
+        process.kill()
+        raise
+    return f"http://127.0.0.1:{port}", process
+
+
+@pytest.fixture(scope="session")
+def chroma_server_url(tmp_path_factory: pytest.TempPathFactory):
+    """A real `chroma run` server: the one CI started (TUTOR_TEST_CHROMA_URL) or our own."""
+    url = os.environ.get("TUTOR_TEST_CHROMA_URL")
+    if url:
+        yield url
+        return
+    url, process = start_chroma_server(tmp_path_factory.mktemp("chroma-server"))
+    try:
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -106,7 +106,9 @@ class _progress_bar:
 
     def update(self, stage: str, done: int, total: int) -> None:
         assert self.bar is not None
-        label = {"read": "Reading files", "embed": "Embedding chunks"}.get(stage, stage)
+        label = {"read": "Reading files", "load": "Loading model", "embed": "Embedding chunks"}.get(
+            stage, stage
+        )
         if stage not in self.tasks:
             self.tasks[stage] = self.bar.add_task(label, total=total)
         self.bar.update(self.tasks[stage], completed=done, total=total)

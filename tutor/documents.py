@@ -231,4 +231,3 @@ def _load_pdf(data: bytes) -> Document:
             if text:
                 sections[-1].paragraphs.append(Paragraph(text, number, number))
     return Document([s for s in sections if s.paragraphs], span_unit="pages")
-

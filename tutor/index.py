@@ -36,7 +36,8 @@ IGNORED_NAMES = {"topics.toml"}
 """Files that live in the corpus but are not study material."""
 
 ProgressCallback = Callable[[str, int, int], None]
-"""Called with (stage, done, total); stages are "read" (files) and "embed" (chunks)."""
+"""Called with (stage, done, total); stages are "read" (files), "load" (the embedding
+model, when it is needed) and "embed" (chunks)."""
 
 
 @dataclass
@@ -259,7 +260,10 @@ class Indexer:
         pending = sorted(catalog.pending_ids() | (wanted - stored))
         if not pending:
             return 0
+        if not self.embedder.loaded:
+            self.progress("load", 0, 1)
         tagger = TopicTagger.build(topic_map, self.embedder.embed)
+        self.progress("load", 1, 1)
         embedded = 0
         self.progress("embed", 0, len(pending))
         for start in range(0, len(pending), EMBED_BATCH):

@@ -7,8 +7,10 @@ download a model) is never used.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -17,6 +19,7 @@ from tutor.config import Settings
 from tutor.errors import IndexMismatchError, TutorError
 
 MODEL_KEY = "embedding_model"
+T = TypeVar("T")
 
 
 def _client(settings: Settings):
@@ -45,6 +48,25 @@ def _client(settings: Settings):
             f"cannot reach the Chroma server at {settings.chroma_url} ({error}); start it with "
             "`chroma run --path DIR --port PORT` or unset TUTOR_CHROMA_URL"
         ) from None
+
+
+def _store_errors(method: Callable[..., T]) -> Callable[..., T]:
+    """Chroma signals trouble (a server gone, a damaged store) with assorted exception
+    types; the learner gets one line naming the store instead."""
+
+    @functools.wraps(method)
+    def guarded(self: VectorStore, *args, **kwargs) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except TutorError:
+            raise
+        except Exception as error:
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+            raise TutorError(
+                f"the vector store ({describe(self.settings)}) failed: {reason}"
+            ) from None
+
+    return guarded
 
 
 def describe(settings: Settings) -> str:
@@ -94,6 +116,7 @@ class VectorStore:
     def exists(self) -> bool:
         return self._collection is not None
 
+    @_store_errors
     def reset(self) -> None:
         """Drop every vector (a rebuild, or a new embedding model)."""
         if self._has_collection():
@@ -109,9 +132,11 @@ class VectorStore:
             metadata={MODEL_KEY: self.model},
         )
 
+    @_store_errors
     def count(self) -> int:
         return self._collection.count() if self._collection else 0
 
+    @_store_errors
     def ids(self) -> set[str]:
         if not self._collection:
             return set()
@@ -124,6 +149,7 @@ class VectorStore:
                 return found
             offset += page
 
+    @_store_errors
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids or not self._collection:
             return {}
@@ -133,6 +159,7 @@ class VectorStore:
             for i, v in zip(result["ids"], result["embeddings"], strict=True)
         }
 
+    @_store_errors
     def upsert(
         self,
         ids: Sequence[str],
@@ -144,11 +171,13 @@ class VectorStore:
             ids=list(ids), embeddings=vectors, metadatas=list(metadatas), documents=list(documents)
         )
 
+    @_store_errors
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
         for start in range(0, len(ids), 1000):
             self._collection.delete(ids=ids[start : start + 1000])
 
+    @_store_errors
     def query(self, vector: np.ndarray, limit: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the nearest chunks, best first."""
         if not self._collection or limit <= 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import start_chroma_server
 from tutor.config import Settings
 from tutor.errors import TutorError
 from tutor.index import Indexer
@@ -39,3 +40,21 @@ def test_a_malformed_server_url_is_rejected(monkeypatch):
     monkeypatch.setenv("TUTOR_CHROMA_URL", "localhost:8000")
     with pytest.raises(TutorError, match="http://host:port"):
         VectorStore(Settings())
+
+
+def test_a_server_that_goes_away_is_one_clear_error(tmp_path, monkeypatch, corpus_copy, embedder):
+    url, server = start_chroma_server(tmp_path / "own-server")
+    try:
+        monkeypatch.setenv("TUTOR_CHROMA_URL", url)
+        Indexer(Settings(), embedder).run([corpus_copy])
+        retriever = HybridRetriever.open(Settings(), embedder)
+        assert retriever.search("What is RLHF?", k=1)
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+
+    with pytest.raises(
+        TutorError, match=r"vector store \(server at http://127\.0\.0\.1:\d+\) failed"
+    ):
+        retriever.search("What is RLHF?", k=1)
+    retriever.close()
