@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 from tutor.catalog import Catalog, ChunkRecord, FileRecord
 from tutor.chunking import Chunk, chunk_document, embedding_text
 from tutor.config import Settings
-from tutor.documents import Document, SkipFile, load_document
+from tutor.documents import SkipFile, load_document
 from tutor.embeddings import Embedder
 from tutor.errors import IndexBusyError, IndexMismatchError
 from tutor.topics import TopicTagger, load_topics
@@ -80,8 +80,7 @@ class _Change:
     candidate: Candidate
     sha256: str
     size: int
-    document: Document
-    chunks: list[Chunk] = field(default_factory=list)
+    chunks: list[Chunk]
 
 
 def find_files(roots: Iterable[Path]) -> tuple[list[Candidate], list[Skipped]]:
@@ -208,17 +207,20 @@ class Indexer:
         for done, candidate in enumerate(candidates, start=1):
             self.progress("read", done, len(candidates))
             try:
-                change = self._read(candidate)
+                data = self._read(candidate)
+                sha256 = hashlib.sha256(data).hexdigest()
+                record = known.get(str(candidate.path))
+                if record and record.sha256 == sha256 and record.source == candidate.source:
+                    usable.add(record.path)
+                    summary.chunks_unchanged += len(catalog.chunk_ids_of(record.path))
+                    continue
+                # Only new or changed files are parsed and chunked.
+                chunks = chunk_document(load_document(candidate.path, data), candidate.source)
             except SkipFile as reason:
                 summary.skipped.append(Skipped(candidate.source, str(reason)))
                 continue
             usable.add(str(candidate.path))
-            record = known.get(str(candidate.path))
-            if record and record.sha256 == change.sha256 and record.source == candidate.source:
-                summary.chunks_unchanged += len(catalog.chunk_ids_of(record.path))
-                continue
-            change.chunks = chunk_document(change.document, candidate.source)
-            changes.append(change)
+            changes.append(_Change(candidate, sha256, len(data), chunks))
         resolved_roots = [r.resolve() for r in roots if r.exists()]
         gone = [p for p in known if p not in usable and _under(p, resolved_roots)]
         with catalog.transaction() as db:
@@ -237,18 +239,15 @@ class Indexer:
         summary.files_indexed = len(changes)
         return summary
 
-    def _read(self, candidate: Candidate) -> _Change:
+    def _read(self, candidate: Candidate) -> bytes:
         try:
-            size = candidate.path.stat().st_size
-            if size > self.settings.max_file_bytes:
+            if candidate.path.stat().st_size > self.settings.max_file_bytes:
                 raise SkipFile(
                     f"larger than the {self.settings.max_file_mb:g} MB limit (TUTOR_MAX_FILE_MB)"
                 )
-            data = candidate.path.read_bytes()
+            return candidate.path.read_bytes()
         except OSError as error:
             raise SkipFile(f"cannot read: {error.strerror or error}") from None
-        document = load_document(candidate.path, data)
-        return _Change(candidate, hashlib.sha256(data).hexdigest(), size, document)
 
     # --- catalog -> vectors ------------------------------------------------------------
 
