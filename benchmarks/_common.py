@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import resource
 import shutil
 import sys
@@ -78,15 +79,29 @@ def load_embedder() -> Embedder:
     return embedder
 
 
+@dataclass
+class Timing:
+    wall: float = 0.0
+    """Elapsed seconds."""
+    cpu: float = 0.0
+    """CPU seconds of this process (all its threads, Chroma's and torch's included)."""
+    other_cores: float | None = None
+    """Average cores other processes used meanwhile; near 0 means a clean measurement."""
+
+
 @contextmanager
-def stopwatch() -> Iterator[list[float]]:
-    """`with stopwatch() as t: ...` then `t[0]` is the elapsed wall time in seconds."""
-    elapsed: list[float] = [0.0]
+def stopwatch() -> Iterator[Timing]:
+    """`with stopwatch() as t: ...` then read `t.wall`, `t.cpu` and `t.other_cores`."""
+    timing = Timing()
+    contention = CpuContention()
+    cpu_started = _own_cpu_seconds()
     started = time.perf_counter()
     try:
-        yield elapsed
+        yield timing
     finally:
-        elapsed[0] = time.perf_counter() - started
+        timing.wall = time.perf_counter() - started
+        timing.cpu = _own_cpu_seconds() - cpu_started
+        timing.other_cores = contention.other_cores()
 
 
 def dir_size_mb(path: Path) -> float:
@@ -104,6 +119,41 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     rank = min(len(ordered), max(1, math.ceil(fraction * len(ordered))))
     return ordered[rank - 1]
+
+
+class CpuContention:
+    """How much CPU other processes took while a benchmark ran (Linux /proc/stat).
+
+    Timings on a small machine are only meaningful when nothing else competes for the
+    cores; this puts a number on it so a contaminated run can be recognised.
+    """
+
+    def __init__(self) -> None:
+        self._start = (time.perf_counter(), _system_busy_seconds(), _own_cpu_seconds())
+
+    def other_cores(self) -> float | None:
+        """Average cores used by other processes since construction (None if unknown)."""
+        wall0, busy0, own0 = self._start
+        busy1 = _system_busy_seconds()
+        if busy0 is None or busy1 is None:
+            return None
+        wall = time.perf_counter() - wall0
+        others = (busy1 - busy0) - (_own_cpu_seconds() - own0)
+        return max(0.0, others / wall) if wall > 0 else None
+
+
+def _system_busy_seconds() -> float | None:
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -5,6 +5,10 @@ answers it}. Texts are compared normalized (lowercase, only letters and digits k
 case, whitespace and punctuation never decide a hit.
 
 Metrics, per system and question set:
+  findable            questions whose gold lies whole inside one chunk of the system's
+                      index (an upper bound on what MRR can count; a gold cut by a chunk
+                      boundary can still count for budget recall if both halves are hit
+                      in order).
   budget recall@3000  share of questions whose gold is inside the first 3,000 characters
                       of the ranked hits' texts concatenated (what fits in a prompt).
   MRR                 mean of 1/rank of the first hit (top 20) containing the gold; 0 if none.
@@ -61,8 +65,17 @@ Search = Callable[[str], list[str]]
 
 
 @dataclass
+class System:
+    search: Search
+    chunks: list[str]
+    """Every chunk text in the system's index, to tell which golds it can return whole."""
+
+
+@dataclass
 class Score:
     n: int
+    findable: int
+    """Questions whose gold lies inside one chunk of the index (the most MRR can count)."""
     budget_hits: int
     budget_recall: float
     mrr: float
@@ -94,11 +107,13 @@ def first_rank(texts: list[str], gold: str, depth: int = DEPTH) -> int | None:
     return None
 
 
-def evaluate(search: Search, questions: list[Question], set_name: str) -> tuple[Score, list[Miss]]:
+def evaluate(system: System, questions: list[Question], set_name: str) -> tuple[Score, list[Miss]]:
     hits, reciprocal = 0, 0.0
     misses: list[Miss] = []
+    chunks = [normalize(text) for text in system.chunks]
+    findable = sum(any(normalize(q.gold) in chunk for chunk in chunks) for q in questions)
     for question in questions:
-        texts = search(question.q)
+        texts = system.search(question.q)
         rank = first_rank(texts, question.gold)
         reciprocal += 1 / rank if rank else 0.0
         if within_budget(texts, question.gold):
@@ -106,27 +121,32 @@ def evaluate(search: Search, questions: list[Question], set_name: str) -> tuple[
         else:
             misses.append(Miss(set_name, question.q, question.gold, rank))
     n = len(questions)
-    return Score(n, hits, hits / n if n else 0.0, reciprocal / n if n else 0.0), misses
+    score = Score(n, findable, hits, hits / n if n else 0.0, reciprocal / n if n else 0.0)
+    return score, misses
 
 
 # --- systems ---------------------------------------------------------------------------
 
 
 @contextmanager
-def tutor_systems(embedder: Embedder) -> Iterator[dict[str, Search]]:
+def tutor_systems(embedder: Embedder) -> Iterator[dict[str, System]]:
     """The tutor's index of the project corpus, searched three ways."""
     with temp_dir("eval-tutor") as data_dir:
         settings = make_settings(data_dir)
         with stopwatch() as took:
             summary = Indexer(settings, embedder).run()
-        note(f"tutor index: {summary.chunks_added} chunks in {took[0]:.1f}s")
+        note(f"tutor index: {summary.chunks_added} chunks in {took.wall:.1f}s")
         retriever = HybridRetriever.open(settings, embedder)
+        chunks = _texts(retriever, sorted(retriever.catalog.chunk_ids()))
         try:
             yield {
-                PRIMARY: lambda q: [p.text for p in retriever.search(q, k=DEPTH)],
-                "tutor dense only": lambda q: _texts(retriever, _dense_ids(retriever, q)),
-                "tutor lexical only": lambda q: _texts(
-                    retriever, retriever.catalog.lexical_search(q, DEPTH)
+                PRIMARY: System(lambda q: [p.text for p in retriever.search(q, k=DEPTH)], chunks),
+                "tutor dense only": System(
+                    lambda q: _texts(retriever, _dense_ids(retriever, q)), chunks
+                ),
+                "tutor lexical only": System(
+                    lambda q: _texts(retriever, retriever.catalog.lexical_search(q, DEPTH)),
+                    chunks,
                 ),
             }
         finally:
@@ -156,7 +176,7 @@ def baseline_chunks(corpus_dir: Path) -> list[str]:
 
 
 @contextmanager
-def baseline_system(embedder: Embedder, corpus_dir: Path) -> Iterator[Search]:
+def baseline_system(embedder: Embedder, corpus_dir: Path) -> Iterator[System]:
     """The plain recipe: fixed-size splits, MiniLM vectors, a cosine Chroma collection."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -178,7 +198,7 @@ def baseline_system(embedder: Embedder, corpus_dir: Path) -> Iterator[Search]:
                     embeddings=vectors[start:end],
                     documents=chunks[start:end],
                 )
-        note(f"baseline index: {len(chunks)} chunks in {took[0]:.1f}s")
+        note(f"baseline index: {len(chunks)} chunks in {took.wall:.1f}s")
 
         def search(query: str) -> list[str]:
             result = collection.query(
@@ -188,7 +208,7 @@ def baseline_system(embedder: Embedder, corpus_dir: Path) -> Iterator[Search]:
             )
             return list(result["documents"][0])
 
-        yield search
+        yield System(search, chunks)
 
 
 # --- running and reporting -------------------------------------------------------------
@@ -212,10 +232,10 @@ def run(dev_path: Path) -> tuple[dict[str, dict[str, Score]], list[Miss]]:
     with ExitStack() as stack:
         systems = stack.enter_context(tutor_systems(embedder))
         systems["baseline dense"] = stack.enter_context(baseline_system(embedder, CORPUS_DIR))
-        for name, search in systems.items():
+        for name, system in systems.items():
             results[name] = {}
             for set_name, questions in sets.items():
-                score, missed = evaluate(search, questions, set_name)
+                score, missed = evaluate(system, questions, set_name)
                 results[name][set_name] = score
                 if name == PRIMARY:
                     misses.extend(missed)
@@ -224,11 +244,11 @@ def run(dev_path: Path) -> tuple[dict[str, dict[str, Score]], list[Miss]]:
 
 def render(results: dict[str, dict[str, Score]], misses: list[Miss]) -> str:
     rows = [
-        [name, set_name, s.n, f"{s.budget_hits}/{s.n}", s.budget_recall, s.mrr]
+        [name, set_name, s.n, s.findable, f"{s.budget_hits}/{s.n}", s.budget_recall, s.mrr]
         for name, by_set in results.items()
         for set_name, s in by_set.items()
     ]
-    headers = ["system", "set", "n", "hits", f"recall@{BUDGET_CHARS}", "MRR@20"]
+    headers = ["system", "set", "n", "findable", "hits", f"recall@{BUDGET_CHARS}", "MRR@20"]
     lines = [format_table(headers, rows), "", f"Missed by {PRIMARY} ({len(misses)}):"]
     for miss in misses:
         where = f"rank {miss.rank}" if miss.rank else "not in top 20"
