@@ -37,7 +37,8 @@ def _m001_index(db: sqlite3.Connection) -> None:
             path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
             ordinal INTEGER NOT NULL,
             source TEXT NOT NULL,
-            heading TEXT NOT NULL,
+            heading TEXT NOT NULL,          -- the whole heading path, for citations
+            section TEXT NOT NULL,          -- the innermost heading, for the lexical index
             text TEXT NOT NULL,
             span_start INTEGER NOT NULL,
             span_end INTEGER NOT NULL,
@@ -48,21 +49,23 @@ def _m001_index(db: sqlite3.Connection) -> None:
         CREATE INDEX chunks_path ON chunks(path);
         CREATE INDEX chunks_pending ON chunks(id) WHERE topics IS NULL;
         CREATE VIRTUAL TABLE chunks_fts USING fts5(
-            heading, text, content='chunks', content_rowid='rowid',
+            section, text, content='chunks', content_rowid='rowid',
             tokenize='porter unicode61 remove_diacritics 2'
         );
         -- Triggers keep the lexical index in step with the chunks in every transaction.
+        -- Only the innermost heading is indexed: the outer ones (a document title) would
+        -- make every chunk match the title's words.
         CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
-            INSERT INTO chunks_fts(rowid, heading, text) VALUES (new.rowid, new.heading, new.text);
+            INSERT INTO chunks_fts(rowid, section, text) VALUES (new.rowid, new.section, new.text);
         END;
         CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
-            INSERT INTO chunks_fts(chunks_fts, rowid, heading, text)
-            VALUES ('delete', old.rowid, old.heading, old.text);
+            INSERT INTO chunks_fts(chunks_fts, rowid, section, text)
+            VALUES ('delete', old.rowid, old.section, old.text);
         END;
-        CREATE TRIGGER chunks_au AFTER UPDATE OF heading, text ON chunks BEGIN
-            INSERT INTO chunks_fts(chunks_fts, rowid, heading, text)
-            VALUES ('delete', old.rowid, old.heading, old.text);
-            INSERT INTO chunks_fts(rowid, heading, text) VALUES (new.rowid, new.heading, new.text);
+        CREATE TRIGGER chunks_au AFTER UPDATE OF section, text ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, section, text)
+            VALUES ('delete', old.rowid, old.section, old.text);
+            INSERT INTO chunks_fts(rowid, section, text) VALUES (new.rowid, new.section, new.text);
         END;
         """
     )
@@ -206,15 +209,16 @@ class Catalog:
                 )
             else:
                 db.execute(
-                    "INSERT INTO chunks (id, path, ordinal, source, heading, text, span_start,"
-                    " span_end, span_unit, content_hash, topics)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                    "INSERT INTO chunks (id, path, ordinal, source, heading, section, text,"
+                    " span_start, span_end, span_unit, content_hash, topics)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     (
                         chunk.id,
                         record.path,
                         chunk.ordinal,
                         chunk.source,
                         chunk.heading,
+                        chunk.heading_path[-1] if chunk.heading_path else "",
                         chunk.text,
                         chunk.start,
                         chunk.end,
@@ -268,8 +272,8 @@ class Catalog:
         return found
 
     def lexical_search(self, query: str, limit: int) -> list[str]:
-        """Chunk ids ranked by BM25 over heading and text; the query is free text."""
-        terms = lexical_terms(query)
+        """Chunk ids ranked by BM25 over section title and text; the query is free text."""
+        terms = self._distinctive(lexical_terms(query))
         if not terms:
             return []
         match = " OR ".join(f'"{term}"' for term in terms)
@@ -279,6 +283,28 @@ class Catalog:
             (match, limit),
         )
         return [row[0] for row in rows]
+
+    def _distinctive(self, terms: list[str]) -> list[str]:
+        """Drop query words found in over half the chunks (e.g. "model" in this corpus).
+
+        They add little to a ranking, and scoring the thousands of rows they match is what
+        makes an OR query slow on a large index. If every word is that common, the rarest
+        one is kept.
+        """
+        if not terms:
+            return []
+        total = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        common = total // 2
+        counts = {}
+        for term in terms:
+            counts[term] = self.db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                (f'"{term}"', common + 1),
+            ).fetchone()[0]
+        kept = [t for t in terms if 0 < counts[t] <= common]
+        if not kept and any(counts.values()):
+            kept = [min((t for t in terms if counts[t]), key=counts.__getitem__)]
+        return kept
 
 
 # Words that carry no topic; dropping them keeps an OR query from matching everything.

@@ -84,7 +84,16 @@ class Embedder:
         return vectors.astype(np.float32, copy=False)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """One short text on one thread: with two threads a single query waits on the
+        other core, and its latency balloons whenever anything else is busy."""
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self.embed([text])[0]
+        finally:
+            torch.set_num_threads(threads)
 
 
 def _load(path: Path) -> SentenceTransformer:
