@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tutor.catalog import Catalog, ChunkRecord
+from tutor.chunking import HEADING_SEPARATOR
 from tutor.config import Settings
 from tutor.embeddings import Embedder
 from tutor.errors import EmptyIndexError, IndexMismatchError
@@ -46,7 +47,9 @@ class Passage:
         start, end = self.span
         where = "page" if self.span_unit == "pages" else "line"
         where += f"s {start}-{end}" if end != start else f" {start}"
-        return f"{self.source} § {self.heading or '(untitled)'} ({where})"
+        # The innermost two headings say where; the outer ones (a document title) are noise.
+        section = HEADING_SEPARATOR.join(self.heading.split(HEADING_SEPARATOR)[-2:])
+        return f"{self.source} § {section or '(untitled)'} ({where})"
 
     def to_dict(self) -> dict:
         data = {
