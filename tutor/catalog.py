@@ -15,12 +15,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tutor import migrations
 from tutor.chunking import HEADING_SEPARATOR, Chunk
-from tutor.errors import StoreVersionError, TutorError
+from tutor.errors import TutorError
 
 
 def _m001_index(db: sqlite3.Connection) -> None:
-    db.executescript(
+    migrations.run_script(
+        db,
         """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE files (
@@ -67,7 +69,7 @@ def _m001_index(db: sqlite3.Connection) -> None:
             VALUES ('delete', old.rowid, old.section, old.text);
             INSERT INTO chunks_fts(rowid, section, text) VALUES (new.rowid, new.section, new.text);
         END;
-        """
+        """,
     )
 
 
@@ -103,32 +105,26 @@ class FileRecord:
 
 def migrate(db: sqlite3.Connection) -> None:
     """Bring the schema up to date; refuse a database written by a newer tutor."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise StoreVersionError(
-            f"the data dir was written by a newer tutor (schema {version}, this one knows "
-            f"{SCHEMA_VERSION}); upgrade the tutor or point TUTOR_DATA_DIR elsewhere"
-        )
-    if version < SCHEMA_VERSION:
-        db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL)")
-    for step in MIGRATIONS[version:]:
-        with db:
-            step(db)
-            db.execute("INSERT INTO migrations VALUES (?, ?)", (step.__name__, time.time()))
-            db.execute(f"PRAGMA user_version = {MIGRATIONS.index(step) + 1}")
+    migrations.migrate(db, MIGRATIONS, "the catalog")
 
 
 class Catalog:
-    """The manifest and lexical index of one data dir."""
+    """The manifest and lexical index of one data dir.
+
+    The connection may be used from another thread than the one that opened it (LangGraph
+    runs nodes in a worker pool); the tutor never uses one catalog from two threads at once.
+    """
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
         try:
             if readonly:
-                self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+                self.db = sqlite3.connect(
+                    f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False
+                )
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite3.connect(path, timeout=30)
+                self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
                 self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             if not readonly:

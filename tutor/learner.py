@@ -1,0 +1,472 @@
+"""The learner memory: what each learner asked and answered, per topic, and their sessions.
+
+Stored in ``learner.sqlite`` in the data dir, separate from the index so that rebuilding the
+index never touches a learner's history. Only deterministic code writes here (the memory
+node's rules, the graders): events are facts with a kind from a closed set, never text
+parsed out of a model's answer. Mastery is not stored; it is computed from the events on
+demand (`tutor.mastery`), so a change to the model applies to the whole history at once.
+
+Every event carries an idempotency key: recording the same key twice stores it once, so a
+turn re-run after a crash never counts twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import sqlite3
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tutor import migrations
+from tutor.errors import TutorError
+from tutor.mastery import KINDS, Kind, Mastery, estimate, weakness_reason
+from tutor.topics import Topic
+
+if TYPE_CHECKING:
+    from tutor.config import Settings
+
+STORE_NAME = "the learner store"
+TITLE_LENGTH = 60
+"""Session titles (the first question) are cut to about this many characters."""
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
+def _m001_learner(db: sqlite3.Connection) -> None:
+    migrations.run_script(
+        db,
+        """
+        CREATE TABLE learners (
+            name TEXT PRIMARY KEY,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,           -- idempotency key: one event per key
+            learner TEXT NOT NULL REFERENCES learners(name),
+            topic TEXT NOT NULL,                -- a topic id from topics.toml
+            kind TEXT NOT NULL CHECK (kind IN ('asked', 'right', 'wrong')),
+            at REAL NOT NULL,                   -- Unix time, seconds
+            question TEXT,                      -- what was asked or checked
+            source TEXT,                        -- e.g. the citation or grader behind it
+            session TEXT                        -- the conversation it happened in
+        );
+        CREATE INDEX events_learner_topic ON events(learner, topic);
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            learner TEXT NOT NULL REFERENCES learners(name),
+            title TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            turns INTEGER NOT NULL,
+            mode TEXT NOT NULL
+        );
+        CREATE INDEX sessions_updated ON sessions(updated_at);
+        """,
+    )
+
+
+MIGRATIONS: list[migrations.Migration] = [_m001_learner]
+"""Forward-only schema steps; append to add one (see `tutor.migrations`)."""
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def iso_utc(at: float | None) -> str | None:
+    """A Unix time as ISO 8601 UTC to the second (``2025-01-31T09:30:00Z``), or None."""
+    if at is None:
+        return None
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def event_key(*parts: object) -> str:
+    """A stable idempotency key from what identifies an event, e.g. (session, turn, topic,
+    kind): the same parts always give the same key."""
+    joined = "\x1f".join(str(part) for part in parts)
+    return hashlib.sha256(joined.encode()).hexdigest()[:32]
+
+
+def session_title(text: str) -> str:
+    """The first question, on one line, cut at a word to about `TITLE_LENGTH` characters."""
+    title = " ".join(text.split())
+    if len(title) <= TITLE_LENGTH:
+        return title
+    cut = title[: TITLE_LENGTH - 1]
+    if " " in cut[TITLE_LENGTH // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+@dataclass(frozen=True)
+class LearnerEvent:
+    """One fact about a learner and a topic: asked about it, or answered a check on it.
+
+    `key` makes recording idempotent; leave it None only for events that can never be
+    recorded twice (a fresh random key is used).
+    """
+
+    learner: str
+    topic: str
+    kind: Kind
+    at: float
+    question: str | None = None
+    source: str | None = None
+    session: str | None = None
+    key: str | None = None
+
+    def __post_init__(self) -> None:
+        # Fail where the event is made, not deep inside a transaction.
+        if self.kind not in KINDS:
+            raise ValueError(f"event kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        if not self.learner or not self.topic:
+            raise ValueError("an event needs a learner and a topic")
+        if not math.isfinite(self.at):
+            raise ValueError(f"event time must be a finite Unix time, not {self.at!r}")
+
+
+@dataclass(frozen=True)
+class TopicProgress:
+    """One row of the progress view: a topic, its mastery estimate and why."""
+
+    topic: str
+    title: str
+    mastery: Mastery
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form promised to scripts (`tutor progress --json`)."""
+        return {
+            "topic": self.topic,
+            "title": self.title,
+            "mastery": round(self.mastery.mastery, 3),
+            "attempts": self.mastery.attempts,
+            "correct": self.mastery.correct,
+            "last_seen": iso_utc(self.mastery.last_seen),
+        }
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A conversation as listed by `tutor sessions`."""
+
+    id: str
+    learner: str
+    title: str
+    created_at: float
+    updated_at: float
+    turns: int
+    mode: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "learner": self.learner,
+            "title": self.title,
+            "created_at": iso_utc(self.created_at),
+            "updated_at": iso_utc(self.updated_at),
+            "turns": self.turns,
+            "mode": self.mode,
+        }
+
+
+def weakness_order(progress: TopicProgress) -> tuple[float, float, str]:
+    """Sort key, weakest first: lowest mastery; then, at equal mastery, at or below 0.5 the
+    topic with more evidence (known to be shaky beats never touched), above 0.5 the one
+    with less (less surely learnt); then the topic id, so the order is deterministic."""
+    m = progress.mastery
+    # Rounding keeps float noise from splitting ties that are equal on paper.
+    mastery = round(m.mastery, 9)
+    evidence = round(m.evidence, 9)
+    return (mastery, -evidence if mastery <= 0.5 else evidence, progress.topic)
+
+
+_EVENT_COLUMNS = "learner, topic, kind, at, question, source, session, key"
+_SESSION_COLUMNS = "id, learner, title, created_at, updated_at, turns, mode"
+
+
+class LearnerStore:
+    """The learner memory in one SQLite file.
+
+    `readonly=True` is for views (`tutor progress`, `tutor doctor`): it never creates the
+    file; when there is none, every query answers empty. An existing store from an older
+    tutor is migrated forward first, as any writer would. One store may be shared between
+    threads (graph nodes run in worker threads); calls are serialised by a lock.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        self.readonly = readonly
+        self.exists = path.exists()
+        self._lock = threading.RLock()
+        self.db: sqlite3.Connection | None = None
+        try:
+            if readonly and not self.exists:
+                # An empty store of the current schema in memory: queries just work.
+                self.db = self._connect(":memory:")
+                migrations.migrate(self.db, MIGRATIONS, STORE_NAME)
+            elif readonly:
+                self.db = self._connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+                version = migrations.schema_version(self.db)
+                if version > SCHEMA_VERSION:
+                    migrations.migrate(self.db, MIGRATIONS, STORE_NAME)  # refuses it
+                elif version < SCHEMA_VERSION:
+                    self.db.close()
+                    self._open_writer(path).close()  # migrates it forward
+                    self.db = self._connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+            else:
+                self.db = self._open_writer(path)
+                self.exists = True
+            self.db.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.DatabaseError as error:
+            self.close()
+            raise TutorError(f"cannot open the learner store {path}: {error}") from None
+        except BaseException:
+            self.close()
+            raise
+
+    @classmethod
+    def open(cls, settings: Settings, *, readonly: bool = False) -> LearnerStore:
+        """The store in the settings' data dir (``learner.sqlite``)."""
+        return cls(settings.learner_path, readonly=readonly)
+
+    @staticmethod
+    def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
+        # The timeout is SQLite's busy timeout: a second writer waits instead of failing
+        # with "database is locked".
+        return sqlite3.connect(
+            target, uri=uri, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
+        )
+
+    @classmethod
+    def _open_writer(cls, path: Path) -> sqlite3.Connection:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = cls._connect(str(path))
+        try:
+            if migrations.schema_version(db) > SCHEMA_VERSION:
+                migrations.migrate(db, MIGRATIONS, STORE_NAME)  # refuses it before WAL is set
+            db.execute("PRAGMA journal_mode=WAL")
+            migrations.migrate(db, MIGRATIONS, STORE_NAME)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def __enter__(self) -> LearnerStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self.db is None:
+            raise TutorError("the learner store is closed")
+        return self.db
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, all or nothing. IMMEDIATE takes the write lock up front,
+        so a concurrent writer is waited for (busy timeout) rather than failing midway."""
+        if self.readonly:
+            raise TutorError("the learner store was opened read-only")
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.rollback()
+                raise
+            db.commit()
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # --- events ------------------------------------------------------------------------
+
+    def record(self, event: LearnerEvent) -> bool:
+        """Store one event; False if an event with its key was already stored."""
+        return self.record_many([event]) == 1
+
+    def record_many(self, events: Iterable[LearnerEvent]) -> int:
+        """Store several events in one transaction (all or nothing); returns how many were
+        new. An event whose key is already stored is skipped: the first write wins."""
+        events = list(events)
+        stored = 0
+        with self._writing() as db:
+            now = time.time()
+            for event in events:
+                key = event.key if event.key is not None else uuid.uuid4().hex
+                db.execute(
+                    "INSERT INTO learners (name, created_at) VALUES (?, ?)"
+                    " ON CONFLICT(name) DO NOTHING",
+                    (event.learner, now),
+                )
+                # ON CONFLICT(key) rather than INSERT OR IGNORE: OR IGNORE would also
+                # silently drop rows that break the kind CHECK or a NOT NULL.
+                cursor = db.execute(
+                    f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(key) DO NOTHING",
+                    (
+                        event.learner,
+                        event.topic,
+                        event.kind,
+                        event.at,
+                        event.question,
+                        event.source,
+                        event.session,
+                        key,
+                    ),
+                )
+                stored += cursor.rowcount
+        return stored
+
+    def events(self, learner: str, topic: str | None = None) -> list[LearnerEvent]:
+        """A learner's events, oldest first, optionally for one topic only."""
+        sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE learner = ?"
+        params: list[object] = [learner]
+        if topic is not None:
+            sql += " AND topic = ?"
+            params.append(topic)
+        rows = self._query(sql + " ORDER BY at, id", params)
+        return [LearnerEvent(*row) for row in rows]
+
+    def learners(self) -> list[str]:
+        """Everyone with anything recorded, by name."""
+        return [row[0] for row in self._query("SELECT name FROM learners ORDER BY name")]
+
+    # --- mastery -----------------------------------------------------------------------
+
+    def progress(
+        self, learner: str, topics: Iterable[Topic], now: float | None = None
+    ) -> list[TopicProgress]:
+        """One row per topic of the map, in map order, studied or not, as of `now`.
+
+        Events for topic ids the map no longer has are ignored (kept on disk, though, so
+        they count again if the topic comes back).
+        """
+        now = time.time() if now is None else now
+        by_topic: dict[str, list[LearnerEvent]] = defaultdict(list)
+        for event in self.events(learner):
+            by_topic[event.topic].append(event)
+        rows = []
+        for topic in topics:
+            mastery = estimate(by_topic.get(topic.id, ()), now)
+            rows.append(
+                TopicProgress(topic.id, topic.title, mastery, weakness_reason(mastery, now))
+            )
+        return rows
+
+    def weak_topics(
+        self, learner: str, topics: Iterable[Topic], n: int, now: float | None = None
+    ) -> list[TopicProgress]:
+        """The `n` weakest topics, weakest first (see `weakness_order`). Never-studied
+        topics take part at mastery 0.5, so a new learner is steered to them too."""
+        if n <= 0:
+            return []
+        return sorted(self.progress(learner, topics, now), key=weakness_order)[:n]
+
+    # --- sessions ----------------------------------------------------------------------
+
+    def touch_session(
+        self,
+        id: str,
+        learner: str,
+        title: str,
+        mode: str,
+        at: float | None = None,
+    ) -> SessionInfo:
+        """Count one turn of a conversation. The first touch creates the session, titled
+        by `title` (the first question, shortened); later ones bump its turns, time and
+        mode and keep the title."""
+        at = time.time() if at is None else at
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO learners (name, created_at) VALUES (?, ?)"
+                " ON CONFLICT(name) DO NOTHING",
+                (learner, at),
+            )
+            db.execute(
+                f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, 1, ?)"
+                " ON CONFLICT(id) DO UPDATE SET"
+                " updated_at = max(updated_at, excluded.updated_at),"
+                " turns = turns + 1, mode = excluded.mode,"
+                " title = CASE WHEN title = '' THEN excluded.title ELSE title END",
+                (id, learner, session_title(title), at, at, mode),
+            )
+            row = db.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (id,)
+            ).fetchone()
+        return SessionInfo(*row)
+
+    def sessions(self, learner: str | None = None, limit: int | None = 20) -> list[SessionInfo]:
+        """Conversations, most recently active first; all learners' when `learner` is None."""
+        sql = f"SELECT {_SESSION_COLUMNS} FROM sessions"
+        params: list[object] = []
+        if learner is not None:
+            sql += " WHERE learner = ?"
+            params.append(learner)
+        sql += " ORDER BY updated_at DESC, id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [SessionInfo(*row) for row in self._query(sql, params)]
+
+    def find_session(self, prefix: str, learner: str | None = None) -> SessionInfo | None:
+        """The session whose id is `prefix` or starts with it; None if there is none.
+
+        An exact id always wins; a prefix shared by several sessions is a TutorError that
+        names them, so the learner can type more of the id.
+        """
+        prefix = prefix.strip()
+        if not prefix:
+            return None
+        where = " AND learner = ?" if learner is not None else ""
+        extra = [learner] if learner is not None else []
+        exact = self._query(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?{where}", [prefix, *extra]
+        )
+        if exact:
+            return SessionInfo(*exact[0])
+        # substr rather than LIKE: ids may contain % or _.
+        rows = self._query(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE substr(id, 1, ?) = ?{where}"
+            " ORDER BY updated_at DESC, id LIMIT 6",
+            [len(prefix), prefix, *extra],
+        )
+        if len(rows) > 1:
+            names = ", ".join(row[0] for row in rows[:5]) + (" and more" if len(rows) > 5 else "")
+            raise TutorError(f"session '{prefix}' is ambiguous: it matches {names}")
+        return SessionInfo(*rows[0]) if rows else None
+
+    # --- health ------------------------------------------------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for `tutor doctor`. `schema` is None when the store does not exist yet."""
+
+        def count(table: str) -> int:
+            return self._query(f"SELECT count(*) FROM {table}")[0][0]
+
+        with self._lock:
+            return {
+                "path": str(self.path),
+                "exists": self.exists,
+                "schema": migrations.schema_version(self._db) if self.exists else None,
+                "learners": count("learners"),
+                "events": count("events"),
+                "sessions": count("sessions"),
+            }
