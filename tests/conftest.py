@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_ollama import fake_ollama  # noqa: F401  (a fixture)
 from tutor.config import PROJECT_CORPUS, Settings
 from tutor.embeddings import Embedder
 

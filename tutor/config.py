@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # The study material ships beside the package in a source checkout.
 PROJECT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+# Small enough (3B, ~2 GB) to answer at reading speed on a laptop CPU, and follows
+# "answer only from these passages, cite them" instructions reliably.
+DEFAULT_CHAT_MODEL = "llama3.2"
 
 
 def _default_data_dir() -> Path:
@@ -54,6 +57,30 @@ class Settings(BaseSettings):
     )
     """Ollama's address, in Ollama's own convention (`host:port` or a URL)."""
 
+    ollama_model: str = DEFAULT_CHAT_MODEL
+    """The Ollama chat model that explains answers (pull it with `tutor pull`)."""
+
+    num_ctx: int = Field(default=4096, ge=1024)
+    """The model's context window in tokens; the prompt is trimmed to fit it."""
+
+    answer_tokens: int = Field(default=768, ge=64)
+    """Tokens kept free in the context window for the answer itself."""
+
+    ollama_connect_timeout: float = Field(default=5.0, gt=0)
+    """Seconds to wait for Ollama to accept a connection."""
+
+    ollama_timeout: float = Field(default=120.0, gt=0)
+    """Seconds to wait for the first token, or between two tokens, before giving up."""
+
+    learner: str = Field(default="default", min_length=1, max_length=64)
+    """Whose progress is recorded; several learners can share one data dir."""
+
+    socratic: bool = False
+    """Guide with hints and a question back instead of giving the answer outright."""
+
+    offer_checks: bool = True
+    """After an explanation, offer a one-question check on the topic."""
+
     @cached_property
     def topics_path(self) -> Path:
         return self.topics_file or self.corpus_dir / "topics.toml"
@@ -65,6 +92,14 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def learner_path(self) -> Path:
+        return self.data_dir / "learner.sqlite"
+
+    @property
+    def checkpoints_path(self) -> Path:
+        return self.data_dir / "checkpoints.sqlite"
 
     @property
     def lock_path(self) -> Path:
