@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 from tutor.catalog import Catalog
 from tutor.config import Settings
 from tutor.errors import TutorError
+from tutor.learner import LearnerStore
+from tutor.llm import server_status
 from tutor.vectors import VectorStore, describe
 
 OLLAMA_TIMEOUT = 2.0
@@ -83,31 +85,38 @@ def check_vectors(settings: Settings, expected: int | None) -> Check:
 
 
 def check_ollama(settings: Settings) -> Check:
-    import httpx
-    import ollama
-
-    client = ollama.Client(host=settings.ollama_url, timeout=OLLAMA_TIMEOUT)
-    try:
-        models = client.list().models
-    except (httpx.HTTPError, ollama.ResponseError, ConnectionError, ValueError) as error:
+    """Server reachable, its version, and whether the configured chat model is pulled.
+    Optional: without Ollama the tutor answers offline from the material."""
+    status = server_status(settings, timeout=OLLAMA_TIMEOUT)
+    if not status.reachable:
+        return Check("ollama", False, f"{status.error}; answers are offline", required=False)
+    version = f"Ollama {status.version}" if status.version else "Ollama"
+    detail = f"{version} at {status.url}, {len(status.models)} models pulled"
+    if not status.model_present:
         return Check(
             "ollama",
             False,
-            f"not reachable at {settings.ollama_url} ({_reason(error)}); "
-            "start it with `ollama serve`",
+            f"{detail}; '{status.model}' is missing: run `tutor pull {status.model}`",
             required=False,
         )
+    return Check("ollama", True, f"{detail}, '{status.model}' ready", required=False)
+
+
+def check_learner(settings: Settings) -> Check:
+    """The learner store: readable, its schema, and how much it holds."""
+    try:
+        with LearnerStore.open(settings, readonly=True) as store:
+            info = store.summary()
+    except TutorError as error:
+        return Check("learner", False, str(error))
+    if not info["exists"]:
+        return Check("learner", True, "no progress recorded yet")
     return Check(
-        "ollama",
+        "learner",
         True,
-        f"reachable at {settings.ollama_url}, {len(models)} models pulled",
-        required=False,
+        f"schema {info['schema']}, {info['learners']} learners, {info['events']} events, "
+        f"{info['sessions']} conversations",
     )
-
-
-def _reason(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:120] if text else type(error).__name__
 
 
 def run_checks(settings: Settings) -> list[Check]:
@@ -116,5 +125,6 @@ def run_checks(settings: Settings) -> list[Check]:
         check_data_dir(settings),
         index_check,
         check_vectors(settings, chunks),
+        check_learner(settings),
         check_ollama(settings),
     ]
