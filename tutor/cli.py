@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ParamSpec
@@ -13,7 +14,16 @@ from typing import Annotated, ParamSpec
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
 
 from tutor.config import Settings
 from tutor.errors import TutorError
@@ -155,6 +165,178 @@ def search(
 def _excerpt(text: str, limit: int = 400) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+LearnerOption = Annotated[
+    str | None,
+    typer.Option("--learner", help="Whose progress to use (default: TUTOR_LEARNER or 'default')."),
+]
+MAX_QUESTION_CHARS = 20_000
+
+
+@command
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question; '-' reads it from stdin.")],
+    session: Annotated[
+        str | None,
+        typer.Option(
+            "--session",
+            "-s",
+            help="Continue a conversation (an id or prefix from `tutor sessions`).",
+        ),
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Answer from the material alone, without a model.")
+    ] = False,
+    socratic: Annotated[
+        bool | None,
+        typer.Option(
+            "--socratic/--no-socratic",
+            help="Guide with hints and a question back; stays on for the conversation.",
+        ),
+    ] = None,
+    learner: LearnerOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask the tutor: an answer from the study material, with its sources cited."""
+    from tutor.chat import TutorChat
+    from tutor.llm import OllamaError
+
+    text = sys.stdin.read() if question == "-" else question
+    if not text.strip():
+        raise fail("the question is empty")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise fail(f"the question is {len(text):,} characters; the limit is {MAX_QUESTION_CHARS:,}")
+    chat = TutorChat.open(Settings(), offline=offline, learner=learner)
+    try:
+        thread = chat.resolve_session(session)
+        on_token = None if as_json else _print_token
+        try:
+            result = chat.ask(text, session=thread, socratic=socratic, on_token=on_token)
+        except OllamaError as error:
+            if error.started and not as_json:
+                print(flush=True)
+            raise fail(f"{error} (nothing was saved)") from None
+    finally:
+        chat.close()
+    if as_json:
+        print(json.dumps(result.to_json(), indent=2))
+        return
+    if result.streamed:
+        if result.check:
+            print(f"\n\nQuick check: {result.check}\n(Reply with the missing term, or `skip`.)")
+        else:
+            print()
+    else:
+        print(result.answer)
+    if result.sources:
+        out.print("\n[bold]Sources[/]")
+        for source in result.sources:
+            where = _lines(source)
+            out.print(
+                f"  [{source['n']}] {source['source']} § {source['heading']}{where}",
+                soft_wrap=True,
+                markup=False,
+            )
+    err.print(f'[dim]conversation {thread}: continue with `tutor ask -s {thread} "…"`[/]')
+
+
+def _print_token(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _lines(source: dict) -> str:
+    span = source.get("lines") or source.get("pages")
+    if not span:
+        return ""
+    unit = "lines" if source.get("lines") else "pages"
+    return f" ({unit} {span[0]}-{span[1]})" if span[0] != span[1] else f" ({unit[:-1]} {span[0]})"
+
+
+@command
+def sessions(
+    learner: LearnerOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many to list.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """List conversations, most recent first; continue one with `tutor ask --session ID`."""
+    from tutor.learner import LearnerStore
+
+    settings = Settings()
+    with LearnerStore.open(settings, readonly=True) as store:
+        found = store.sessions(learner or settings.learner, limit=limit)
+    if as_json:
+        print(json.dumps([s.to_dict() for s in found], indent=2))
+        return
+    if not found:
+        out.print('No conversations yet: start one with `tutor ask "…"`.')
+        return
+    table = Table(box=None, header_style="bold")
+    for column in ("id", "last active", "turns", "mode", "started with"):
+        table.add_column(column)
+    for info in found:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.updated_at))
+        table.add_row(info.id, when, str(info.turns), info.mode or "", info.title)
+    out.print(table)
+
+
+@command
+def progress(learner: LearnerOption = None, as_json: JsonOption = False) -> None:
+    """Your mastery per topic, weakest first, with the evidence behind each estimate."""
+    from tutor.learner import LearnerStore
+    from tutor.topics import load_topics
+
+    settings = Settings()
+    topics = load_topics(settings.topics_path)
+    with LearnerStore.open(settings, readonly=True) as store:
+        rows = store.weak_topics(learner or settings.learner, topics.topics, len(topics.topics))
+    if as_json:
+        print(json.dumps([row.to_dict() for row in rows], indent=2))
+        return
+    table = Table(box=None, header_style="bold")
+    for column in ("topic", "mastery", "", "checks", "right", "why"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        m = row.mastery
+        bar = "█" * round(m.mastery * 10) + "░" * (10 - round(m.mastery * 10))
+        table.add_row(
+            row.title, bar, f"{m.mastery:.0%}", str(m.attempts), str(m.correct), row.reason
+        )
+    out.print(table)
+
+
+@command
+def pull(
+    model: Annotated[
+        str | None, typer.Argument(help="The Ollama model (default: TUTOR_OLLAMA_MODEL).")
+    ] = None,
+) -> None:
+    """Download a chat model into the Ollama server, with a progress bar."""
+    from tutor.llm import PullProgress, pull_model
+
+    settings = Settings()
+    name = model or settings.ollama_model
+    bars: dict[str, int] = {}
+    with Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+
+        def show(step: PullProgress) -> None:
+            key = step.digest or step.status
+            label = (step.digest or step.status)[:24].replace("sha256:", "")
+            if key not in bars:
+                bars[key] = bar.add_task(label, total=step.total)
+            bar.update(bars[key], completed=step.completed or 0, total=step.total)
+
+        pull_model(settings, name, show)
+    out.print(f"Pulled {name}; `tutor ask` will use it.")
 
 
 @command
