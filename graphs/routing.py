@@ -39,7 +39,7 @@ _QUIZ = re.compile(
 # A follow-up leans on the conversation: it opens with a connective, or points back
 # with a pronoun, or is too short to stand on its own.
 _CONNECTIVE = re.compile(
-    r"^(and|but|so|also|then|or|what about|how about|why( not)?|how come|"
+    r"^(and|but|so|also|then|or|what about|how about|how come|"
     r"what else|anything else|in what way|such as|like what|meaning)\b"
 )
 _POINTING = re.compile(r"\b(it|its|it's|that|this|these|those|they|them|their|he|she)\b")

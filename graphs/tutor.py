@@ -32,7 +32,7 @@ from graphs.state import PassageRef, TutorInput, TutorState, passage_ref, source
 from tutor.checks import CheckQuestion, build_check, grade_reply
 from tutor.learner import LearnerEvent
 from tutor.llm import OllamaError, stream_text
-from tutor.sanitize import strip_control
+from tutor.sanitize import neutralise_model_text, strip_control
 from tutor.sentences import key_sentences, split_sentences
 from tutor.topics import Topic, TopicMap
 
@@ -118,7 +118,7 @@ def answer(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
         if error.started:
             raise  # a cut answer must not be kept as if it were complete
         return _offline(state, ctx, offline_notice(str(error)), socratic)
-    text, cited = tidy_citations(strip_control(text).strip(), len(plan.passages))
+    text, cited = tidy_citations(neutralise_model_text(text).strip(), len(plan.passages))
     shown = [p for p in plan.passages if p["n"] in cited] or plan.passages
     return {
         "answer": text,

@@ -37,6 +37,9 @@ from tutor.topics import load_topics
         ("What about its limitations?", True, False, "follow_up"),
         ("And how does it reduce hallucinations?", True, False, "follow_up"),
         ("give me an example", True, False, "follow_up"),
+        ("why is that?", True, False, "follow_up"),
+        # A question word opening a full question is not a pointer back.
+        ("Why refresh a vector search index?", True, False, "question"),
         # Without history there is nothing to lean on: a pointer is just a question.
         ("why?", False, False, "question"),
         ("Unity Catalog", True, True, "check_answer"),
