@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from tutor.config import Settings
 from tutor.learner import LearnerStore
 from tutor.retrieval import HybridRetriever, Passage
-from tutor.sentences import Embed
+from tutor.sentences import CachedEmbed, Embed
 from tutor.topics import TopicMap, load_topics
 
 DEFAULT_PASSAGES = 4
@@ -64,7 +64,7 @@ class TutorContext:
             if self.retriever is None:
                 self.retriever = _shared_retriever(self.settings.data_dir, self.settings)
             if self.embed is None and isinstance(self.retriever, HybridRetriever):
-                self.embed = self.retriever.embedder.embed
+                self.embed = CachedEmbed(self.retriever.embedder.embed)
             if self.learner_store is None:
                 self.learner_store = LearnerStore.open(self.settings)
             if self.chat_model is None and not self.offline:

@@ -16,6 +16,17 @@ from tutor.retrieval import Passage
 
 Mode = Literal["ollama", "offline"]
 
+KEPT_MESSAGES = 40
+"""The conversation keeps its last 20 turns: prompts use far fewer, and a bounded state
+keeps every checkpoint write the same size however long a session runs."""
+
+
+def add_recent_messages(
+    current: list[AnyMessage], new: list[AnyMessage] | AnyMessage
+) -> list[AnyMessage]:
+    """`add_messages`, then only the most recent `KEPT_MESSAGES` are kept."""
+    return add_messages(current, new)[-KEPT_MESSAGES:]
+
 
 class PassageRef(TypedDict):
     """A retrieved passage as the answer cites it: `[n]` in the text is `n` here."""
@@ -55,9 +66,12 @@ class TutorInput(TypedDict):
 class TutorState(TypedDict, total=False):
     """The whole state of one conversation (a LangGraph thread)."""
 
-    messages: Annotated[list[AnyMessage], add_messages]
-    """Finished turns only: the learner's message and the tutor's reply are added together
-    at the end of a turn, so a turn that fails half-way leaves no trace here."""
+    messages: Annotated[list[AnyMessage], add_recent_messages]
+    """The most recent finished turns (`KEPT_MESSAGES`): the learner's message and the
+    tutor's reply are added together at the end of a turn, so a turn that fails half-way
+    leaves no trace here."""
+    turns: int
+    """How many turns this conversation has finished."""
     queries: list[str]
     """The standalone search query of every finished question, oldest first."""
     socratic: bool
@@ -69,9 +83,6 @@ class TutorState(TypedDict, total=False):
 
     # --- the current turn (reset by `route`) ---
     question: str
-    turn: str
-    """A unique id of this turn: memory writes are keyed on it, so a re-run never counts
-    twice."""
     route: Route
     query: str
     """The standalone query used for retrieval."""

@@ -14,9 +14,9 @@ neither changed.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
-import uuid
 from typing import Literal
 
 from langchain_core.messages import AIMessage, HumanMessage
@@ -78,7 +78,6 @@ def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
         query = _rewrite(question, state, ctx)
     return {
         "question": question,
-        "turn": uuid.uuid4().hex,
         "route": kind,
         "query": query,
         "passages": [],
@@ -214,14 +213,15 @@ def remember(state: TutorState, runtime: Runtime[TutorContext], config: Runnable
     """The memory node: record what the turn says about the learner, by fixed rules, and
     commit the turn to the conversation.
 
-    Rules: a question answered from the material counts as "asked" for the top passage's
-    topics; a graded check counts as right or wrong for its topic; nothing else is
-    recorded. Model output is never read here, so neither the corpus nor a model can write
-    to the memory. Events are keyed by session and turn, so a re-run adds nothing.
+    Rules: a question answered from the material counts as "asked" for the topics it was
+    about; a graded check counts as right or wrong for its topic; nothing else is recorded.
+    Model output is never read here, so neither the corpus nor a model can write to the
+    memory. Events are keyed by session and turn number (a check by its question), so a
+    turn re-run after a crash adds nothing.
     """
     ctx = runtime.context.ready()
     session = str(config.get("configurable", {}).get("thread_id", "none"))
-    turn, now = state["turn"], time.time()
+    turn, now = state.get("turns", 0) + 1, time.time()
     events: list[LearnerEvent] = []
     passages = state.get("passages", [])
     if state["route"] in ("question", "follow_up") and passages:
@@ -250,7 +250,7 @@ def remember(state: TutorState, runtime: Runtime[TutorContext], config: Runnable
                 question=pending.get("prompt", ""),
                 source=grade["source"],
                 session=session,
-                key=f"{session}:{turn}:check",
+                key=f"{session}:check:{_digest(pending.get('prompt', ''))}",
             )
         )
     ctx.learner_store.record_many(events)
@@ -259,6 +259,7 @@ def remember(state: TutorState, runtime: Runtime[TutorContext], config: Runnable
     )
     update: dict = {
         "messages": [HumanMessage(state["question"]), AIMessage(state["answer"])],
+        "turns": turn,
         "pending_check": state.get("check"),
     }
     if state["route"] in ("question", "follow_up"):
@@ -269,6 +270,10 @@ def remember(state: TutorState, runtime: Runtime[TutorContext], config: Runnable
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def tidy_citations(text: str, passages: int) -> tuple[str, list[int]]:
@@ -369,9 +374,9 @@ def _check_from(
     is about (the check tests what was just explained), else the passage's first."""
     keywords = [k for t in ctx.topics.topics for k in t.keywords] if ctx.topics else []
     asked = set(state.get("checks_asked", []))
-    ranked = key_sentences(
-        question, [(p["n"], p["text"]) for p in passages], embed=ctx.embed, limit=12
-    )
+    # Ranked by shared words, not vectors: any relevant sentence makes a fair check, and
+    # embedding a dozen sentences would be most of a turn's own cost.
+    ranked = key_sentences(question, [(p["n"], p["text"]) for p in passages], limit=12)
     by_n = {p["n"]: p for p in passages}
     sentences = [(by_n[s.passage], s.text) for s in ranked] + [
         (p, s) for p in passages for s in split_sentences(p["text"])

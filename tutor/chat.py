@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
@@ -54,14 +54,45 @@ class TurnResult:
         }
 
 
-def open_checkpointer(settings: Settings) -> SqliteSaver:
+class TutorCheckpointer(SqliteSaver):
+    """LangGraph's SQLite saver with `prune`, which it leaves unimplemented.
+
+    The tutor never goes back in a conversation's history, so only each thread's latest
+    checkpoint is worth keeping; pruning keeps the file from growing with every turn.
+    """
+
+    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        if strategy not in ("keep_latest", "delete"):
+            raise ValueError(f"unknown prune strategy {strategy!r}")
+        with self.cursor() as cur:
+            for thread in thread_ids:
+                if strategy == "delete":
+                    cur.execute("DELETE FROM checkpoints WHERE thread_id = ?", (thread,))
+                    cur.execute("DELETE FROM writes WHERE thread_id = ?", (thread,))
+                    continue
+                # Checkpoint ids are time-ordered (uuid6), so the greatest is the latest.
+                latest = cur.execute(
+                    "SELECT checkpoint_ns, MAX(checkpoint_id) FROM checkpoints "
+                    "WHERE thread_id = ? GROUP BY checkpoint_ns",
+                    (thread,),
+                ).fetchall()
+                for namespace, keep in latest:
+                    for table in ("checkpoints", "writes"):
+                        cur.execute(
+                            f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_ns = ? "
+                            "AND checkpoint_id <> ?",
+                            (thread, namespace, keep),
+                        )
+
+
+def open_checkpointer(settings: Settings) -> TutorCheckpointer:
     """Conversation checkpoints in the data dir, read back in strict mode: only plain
     data and LangChain messages are ever deserialised from the file."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(settings.checkpoints_path, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
-        saver = SqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=None))
+        saver = TutorCheckpointer(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=None))
         saver.setup()
     except sqlite3.DatabaseError as error:
         raise TutorError(
@@ -82,7 +113,7 @@ def choose_mode(settings: Settings, offline: bool) -> tuple[bool, str | None]:
 class TutorChat:
     """Asks the tutor graph one turn at a time, each conversation a checkpointed thread."""
 
-    def __init__(self, context: TutorContext, checkpointer: SqliteSaver) -> None:
+    def __init__(self, context: TutorContext, checkpointer: TutorCheckpointer) -> None:
         self.context = context
         self.checkpointer = checkpointer
         self.graph = build().compile(checkpointer=checkpointer)
@@ -141,8 +172,14 @@ class TutorChat:
         if socratic is not None:
             turn["socratic"] = socratic
         streamed = False
+        # One checkpoint per turn, written when it ends: a turn is saved whole or not at
+        # all, and a long session does not pay for a write after every node.
         for kind, payload in self.graph.stream(
-            turn, config, context=self.context, stream_mode=["messages", "updates"]
+            turn,
+            config,
+            context=self.context,
+            stream_mode=["messages", "updates"],
+            durability="exit",
         ):
             if kind != "messages" or on_token is None:
                 continue
@@ -150,6 +187,7 @@ class TutorChat:
             if meta.get("langgraph_node") == ANSWER_NODE and chunk.content:
                 on_token(strip_control(str(chunk.content)))
                 streamed = True
+        self.checkpointer.prune([session])
         values = self.graph.get_state(config).values
         return TurnResult(
             session=session,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,31 @@ _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "Mr.", "Dr.", "Fig.", "N
 
 Embed = Callable[[list[str]], np.ndarray]
 """Unit-length vectors for texts, one row each (the tutor's embedder)."""
+
+
+class CachedEmbed:
+    """An `Embed` that remembers vectors by text (least recently used dropped first).
+
+    The same passages come back turn after turn, and embedding their sentences is most of
+    a turn's own cost; a few thousand vectors of 384 floats are a few MB.
+    """
+
+    def __init__(self, embed: Embed, size: int = 4096) -> None:
+        self.embed = embed
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for text, vector in zip(missing, self.embed(missing), strict=True):
+                self._vectors[text] = vector
+        for text in texts:
+            self._vectors.move_to_end(text)
+        rows = [self._vectors[t] for t in texts]
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
+        return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
 def split_sentences(text: str) -> list[str]:

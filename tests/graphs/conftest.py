@@ -18,6 +18,7 @@ from tutor.config import Settings
 from tutor.embeddings import Embedder
 from tutor.learner import LearnerEvent, LearnerStore
 from tutor.retrieval import HybridRetriever
+from tutor.sentences import CachedEmbed
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +65,7 @@ def conversation(
             learner_store=store,
             chat_model=model,
             offline=model is None,
-            embed=embedder.embed,
+            embed=CachedEmbed(embedder.embed),
         )
         return Conversation(build().compile(checkpointer=InMemorySaver()), context)
 

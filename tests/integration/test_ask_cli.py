@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,12 @@ def test_json_from_ollama_and_a_continued_session(runner, home, fake_ollama) -> 
 
     listed = json.loads(runner.invoke(app, ["sessions", "--json"]).stdout)
     assert [(s["id"], s["turns"]) for s in listed] == [(first["session"], 2)]
+    # Only the latest checkpoint of a conversation is kept.
+    with sqlite3.connect(Settings().checkpoints_path) as db:
+        rows = db.execute(
+            "SELECT COUNT(*) FROM checkpoints WHERE thread_id = ?", (first["session"],)
+        ).fetchone()
+    assert rows == (1,)
 
 
 def test_unknown_session_is_one_line(runner, home) -> None:

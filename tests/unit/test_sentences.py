@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tutor.sentences import key_sentences, split_sentences
+from tutor.sentences import CachedEmbed, key_sentences, split_sentences
 
 
 def test_split_sentences_keeps_abbreviations_and_numbers() -> None:
@@ -59,3 +59,20 @@ def test_fake_embedder_shape_is_respected() -> None:
 
     picked = key_sentences("feedback", PASSAGES, embed=embed, limit=1)
     assert "feedback" in picked[0].text
+
+
+def test_cached_embed_embeds_each_text_once() -> None:
+    seen: list[str] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    cached = CachedEmbed(embed, size=2)
+    first = cached(["aa", "b", "aa"])
+    assert first.tolist() == [[2.0, 1.0], [1.0, 1.0], [2.0, 1.0]]
+    cached(["b", "aa"])
+    assert seen == ["aa", "b"]
+    cached(["ccc"])  # evicts the least recently used ("b")
+    cached(["b"])
+    assert seen == ["aa", "b", "ccc", "b"]
