@@ -282,3 +282,18 @@ def test_offline_answers_quote_the_gold_passage(conversation, question: str, gol
     assert out["mode"] == "offline"
     assert gold in out["answer"]
     assert out["sources"] and all(f"[{s['n']}]" in out["answer"] for s in out["sources"])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I train my dog to sit?",  # shares the word "train" with the material
+        "What is the best way to learn to play the guitar?",  # shares "learn"
+        "Which planets in the solar system have rings?",
+    ],
+)
+def test_near_miss_questions_are_not_covered(conversation, question: str) -> None:
+    model = ScriptedChatModel(replies=["improvised"])
+    out = conversation(model).ask(question)
+    assert out["passages"] == [] and "does not cover" in out["answer"]
+    assert model.calls == []
