@@ -11,7 +11,7 @@ QUESTION ?= How does reinforcement learning from human feedback shape a model?
 
 run: $(VENV)/.installed
 	$(BIN)/tutor index
-	$(BIN)/tutor search "$(QUESTION)"
+	$(BIN)/tutor ask "$(QUESTION)"
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
@@ -38,6 +38,8 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/retrieval_eval.py
+	$(BIN)/python benchmarks/coverage_eval.py
+	$(BIN)/python benchmarks/latency.py
 	$(BIN)/python benchmarks/index_bench.py
 
 clean:

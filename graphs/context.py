@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from langchain_core.language_models import BaseChatModel
+from langgraph.runtime import Runtime
 
 from tutor.config import Settings
 from tutor.learner import LearnerStore
@@ -82,3 +83,17 @@ def _shared_retriever(data_dir: Path, settings: Settings) -> HybridRetriever:
     if data_dir not in _RETRIEVERS:
         _RETRIEVERS[data_dir] = HybridRetriever.open(settings)
     return _RETRIEVERS[data_dir]
+
+
+_DEFAULT: TutorContext | None = None
+
+
+def services(runtime: Runtime[TutorContext]) -> TutorContext:
+    """The run's context with every dependency in place. A run given no context (LangGraph
+    Studio, `langgraph dev`) shares one built from the environment's settings."""
+    global _DEFAULT
+    if runtime.context is not None:
+        return runtime.context.ready()
+    if _DEFAULT is None:
+        _DEFAULT = TutorContext()
+    return _DEFAULT.ready()

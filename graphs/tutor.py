@@ -24,7 +24,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from graphs.context import TutorContext
+from graphs.context import TutorContext, services
 from graphs.offline import offline_answer, offline_notice, socratic_offline_answer
 from graphs.prompts import plan_answer_prompt, rewrite_messages
 from graphs.routing import classify_turn, small_talk_kind, standalone_query
@@ -67,7 +67,7 @@ def after_retrieve(state: TutorState) -> Literal["answer", "not_covered"]:
 
 def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
     """Classify the message and, for a follow-up, make it a standalone query."""
-    ctx = runtime.context.ready()
+    ctx = services(runtime)
     question = strip_control(state.get("question", "")).strip()[:MAX_QUESTION_CHARS]
     history = state.get("messages", [])
     kind = classify_turn(
@@ -92,7 +92,7 @@ def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
 
 
 def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
-    ctx = runtime.context.ready()
+    ctx = services(runtime)
     found = ctx.retriever.search(state["query"], k=ctx.k)
     passages = [passage_ref(p, n) for n, p in enumerate(found, start=1)]
     return {"passages": passages, "topics": turn_topics(state["query"], passages, ctx.topics)}
@@ -100,7 +100,7 @@ def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
 
 def answer(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
     """Explain from the passages through the model, or quote them when there is none."""
-    ctx = runtime.context.ready()
+    ctx = services(runtime)
     socratic = state.get("socratic", ctx.settings.socratic)
     if ctx.chat_model is None:
         return _offline(state, ctx, offline_notice(ctx.offline_reason), socratic)
@@ -129,7 +129,7 @@ def answer(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
 
 def offer_check(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
     """Close an explanation with a one-question check on its most relevant sentence."""
-    ctx = runtime.context.ready()
+    ctx = services(runtime)
     # Never two checks in a row: one left unanswered last turn means not now.
     if state.get("check") or not ctx.settings.offer_checks or state.get("pending_check"):
         return {}
@@ -146,7 +146,7 @@ def offer_check(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
 
 
 def not_covered(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
-    ctx = runtime.context.ready()
+    ctx = services(runtime)
     text = "The study material does not cover that, so I won't guess."
     weak = _weak_titles(ctx)
     if weak:
@@ -155,7 +155,7 @@ def not_covered(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
 
 
 def small_talk(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
-    ctx = runtime.context.ready()
+    ctx = services(runtime)
     kind = small_talk_kind(state["question"])
     weak = _weak_titles(ctx)
     suggestion = f" Your weakest topics right now: {', '.join(weak)}." if weak else ""
@@ -175,7 +175,7 @@ def small_talk(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
 
 def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
     """One check question on the topic the learner names, else their weakest topic."""
-    ctx = runtime.context.ready()
+    ctx = services(runtime)
     topic = find_topic(state["question"], ctx.topics) or _weakest_topic(ctx)
     if topic is None:
         return {"answer": "There are no topics to quiz you on yet: run `tutor index` first."}
@@ -219,7 +219,7 @@ def remember(state: TutorState, runtime: Runtime[TutorContext], config: Runnable
     memory. Events are keyed by session and turn number (a check by its question), so a
     turn re-run after a crash adds nothing.
     """
-    ctx = runtime.context.ready()
+    ctx = services(runtime)
     session = str(config.get("configurable", {}).get("thread_id", "none"))
     turn, now = state.get("turns", 0) + 1, time.time()
     events: list[LearnerEvent] = []

@@ -278,19 +278,7 @@ class FakeOllama:
 
     def serve_chat_error_line(self, text_before: str, error: str, once: bool = False) -> None:
         """Stream some of an answer, then an `{"error": ...}` line (as when the runner dies)."""
-        pieces = split_words(text_before)
-
-        def reply(request: Request) -> Response:
-            name = self._requested_model(request)
-
-            def body() -> Iterator[bytes]:
-                for piece in pieces:
-                    yield _line(self._chunk_record(name, piece))
-                yield _line({"error": error})
-
-            return Response(body(), mimetype=NDJSON)
-
-        self._set("/api/chat", reply, once)
+        self._set("/api/chat", self._partial_answer(text_before, {"error": error}), once)
 
     def serve_chat_cut(self, text_before: str, abrupt: bool = False, once: bool = False) -> None:
         """Stream some of an answer and stop before the done record.
@@ -299,6 +287,13 @@ class FakeOllama:
         abrupt=True drops the connection inside the chunked body (httpx raises
         RemoteProtocolError: "incomplete chunked read").
         """
+        self._set("/api/chat", self._partial_answer(text_before, None, drop=abrupt), once)
+
+    def _partial_answer(
+        self, text_before: str, last: dict[str, Any] | None, drop: bool = False
+    ) -> Handler:
+        """A chat reply that streams `text_before`, then `last` (if any) instead of the done
+        record, or drops the connection."""
         pieces = split_words(text_before)
 
         def reply(request: Request) -> Response:
@@ -307,12 +302,14 @@ class FakeOllama:
             def body() -> Iterator[bytes]:
                 for piece in pieces:
                     yield _line(self._chunk_record(name, piece))
-                if abrupt:
+                if drop:
                     raise DroppedConnection("FakeOllama dropped the connection")
+                if last is not None:
+                    yield _line(last)
 
             return Response(body(), mimetype=NDJSON)
 
-        self._set("/api/chat", reply, once)
+        return reply
 
     def serve_chat_stall(
         self, seconds: float, text: str = "too late", text_before: str = "", once: bool = False

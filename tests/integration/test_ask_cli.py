@@ -225,3 +225,18 @@ def test_doctor_reports_ollama_version_model_and_learner(runner, home, fake_olla
     checks = {c["name"]: c for c in json.loads(runner.invoke(app, ["doctor", "--json"]).stdout)}
     assert not checks["ollama"]["ok"] and "tutor pull llama3.2" in checks["ollama"]["detail"]
     assert "1 conversations" in checks["learner"]["detail"]
+
+
+def test_the_studio_graph_runs_with_no_context(home, monkeypatch) -> None:
+    """`langgraph dev` runs `graphs/tutor.py:graph` without a context: the services are
+    built from the environment, and with no Ollama the answer is offline."""
+    import graphs.context
+    from graphs.tutor import graph
+
+    monkeypatch.setattr(graphs.context, "_DEFAULT", None)
+    out = graph.invoke({"question": QUESTION})
+    assert out["mode"] == "offline" and "Ollama is not running" in out["notice"]
+    assert out["sources"]
+    assert (home / "learner.sqlite").exists()
+    config = json.loads((Path(__file__).parents[2] / "langgraph.json").read_text())
+    assert config["graphs"] == {"tutor": "./graphs/tutor.py:graph"}
