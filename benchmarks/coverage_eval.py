@@ -38,12 +38,7 @@ from tutor.retrieval import HybridRetriever
 
 DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared/eval/dev_questions.jsonl"
 OFF_TOPIC = BENCH_DIR / "off_topic.txt"
-SWEEP = [
-    (f, w)
-    for f in (0.18, 0.24, 0.30)
-    for w in (0.10, 0.15, 0.18, 0.21)
-    if w <= f
-]
+SWEEP = [(f, w) for f in (0.18, 0.24, 0.30) for w in (0.10, 0.15, 0.18, 0.21) if w <= f]
 
 
 def rates(retriever: HybridRetriever, on_topic: list[str], off_topic: list[str]) -> dict:
