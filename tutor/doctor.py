@@ -99,7 +99,17 @@ def check_ollama(settings: Settings) -> Check:
             f"{detail}; '{status.model}' is missing: run `tutor pull {status.model}`",
             required=False,
         )
-    return Check("ollama", True, f"{detail}, '{status.model}' ready", required=False)
+    window = status.context_length
+    if window is not None and settings.num_ctx > window:
+        return Check(
+            "ollama",
+            False,
+            f"{detail}; TUTOR_NUM_CTX={settings.num_ctx} is more than '{status.model}' "
+            f"supports ({window} tokens): lower it",
+            required=False,
+        )
+    context = f" (context {settings.num_ctx} of {window} tokens)" if window else ""
+    return Check("ollama", True, f"{detail}, '{status.model}' ready{context}", required=False)
 
 
 def check_learner(settings: Settings) -> Check:

@@ -212,6 +212,8 @@ class ServerStatus:
     model: str
     model_present: bool
     error: OllamaError | None = None
+    context_length: int | None = None
+    """The model's trained context window (from `POST /api/show`), when it is present."""
 
 
 def model_matches(wanted: str, installed: str) -> bool:
@@ -250,7 +252,19 @@ def server_status(
         model=wanted,
         model_present=present,
         error=None if present else _model_missing(settings, wanted),
+        context_length=_context_length(url, wanted, timeout) if present else None,
     )
+
+
+def _context_length(url: str, model: str, timeout: float) -> int | None:
+    """The model's context window from `POST /api/show` (informational: None if unknown)."""
+    try:
+        with ollama.Client(host=url, timeout=timeout) as client:
+            info = client.show(model).modelinfo or {}
+    except Exception:
+        return None
+    lengths = [v for k, v in info.items() if k.endswith(".context_length") and isinstance(v, int)]
+    return lengths[0] if lengths else None
 
 
 def _server_version(url: str, timeout: float) -> str | None:

@@ -217,7 +217,16 @@ def test_doctor_reports_ollama_version_model_and_learner(runner, home, fake_olla
     fake_ollama.serve_version("0.12.3")
     checks = {c["name"]: c for c in json.loads(runner.invoke(app, ["doctor", "--json"]).stdout)}
     assert checks["ollama"]["ok"] and "Ollama 0.12.3" in checks["ollama"]["detail"]
-    assert "'llama3.2' ready" in checks["ollama"]["detail"]
+    assert "'llama3.2' ready (context 4096 of 131072 tokens)" in checks["ollama"]["detail"]
+    assert any(r.path == "/api/show" for r in fake_ollama.requests())
+
+    fake_ollama.serve_show("llama3.2", context_length=2048)
+    checks = {c["name"]: c for c in json.loads(runner.invoke(app, ["doctor", "--json"]).stdout)}
+    assert not checks["ollama"]["ok"]
+    assert (
+        "TUTOR_NUM_CTX=4096 is more than 'llama3.2' supports (2048 tokens)"
+        in (checks["ollama"]["detail"])
+    )
     assert checks["learner"]["detail"] == "no progress recorded yet"
 
     fake_ollama.serve_tags([])

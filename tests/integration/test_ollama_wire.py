@@ -262,6 +262,16 @@ def test_server_status_lists_the_models(fake):
     assert status.model == "llama3.2" and status.model_present
 
 
+def test_server_status_reads_the_context_window_from_show(fake):
+    fake.serve_show("llama3.2", context_length=8192)
+    assert server_status(fake.settings()).context_length == 8192
+    shown = [r.get_json() for r in fake.requests("/api/show")]
+    assert shown and shown[-1]["model"] == "llama3.2"
+    fake.serve_tags(["mistral"])
+    missing = server_status(fake.settings())
+    assert missing.context_length is None and len(fake.requests("/api/show")) == 1
+
+
 def test_server_status_of_a_dead_server_does_not_raise():
     settings = Settings(ollama_host=refused_host())
     began = time.monotonic()
