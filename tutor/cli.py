@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from tutor.chunking import HEADING_SEPARATOR
 from tutor.config import Settings
 from tutor.errors import TutorError
 
@@ -207,18 +208,34 @@ def ask(
         raise fail("the question is empty")
     if len(text) > MAX_QUESTION_CHARS:
         raise fail(f"the question is {len(text):,} characters; the limit is {MAX_QUESTION_CHARS:,}")
-    chat = TutorChat.open(Settings(), offline=offline, learner=learner)
+    # Loading the embedding model and a cold chat model take seconds: say so on a terminal.
+    waiting = err.status("Getting ready…") if err.is_terminal and not as_json else None
+    if waiting is not None:
+        waiting.start()
+
+    def on_token(piece: str) -> None:
+        if waiting is not None:
+            waiting.stop()
+        _print_token(piece)
+
     try:
-        thread = chat.resolve_session(session)
-        on_token = None if as_json else _print_token
+        chat = TutorChat.open(Settings(), offline=offline, learner=learner)
+        if waiting is not None:
+            waiting.update("Thinking…")
         try:
-            result = chat.ask(text, session=thread, socratic=socratic, on_token=on_token)
+            thread = chat.resolve_session(session)
+            result = chat.ask(
+                text, session=thread, socratic=socratic, on_token=None if as_json else on_token
+            )
         except OllamaError as error:
             if error.started and not as_json:
                 print(flush=True)
             raise fail(f"{error} (nothing was saved)") from None
+        finally:
+            chat.close()
     finally:
-        chat.close()
+        if waiting is not None:
+            waiting.stop()
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
         return
@@ -232,9 +249,10 @@ def ask(
     if result.sources:
         out.print("\n[bold]Sources[/]")
         for source in result.sources:
-            where = _lines(source)
+            # The innermost two headings say where; the document title adds nothing.
+            section = HEADING_SEPARATOR.join(source["heading"].split(HEADING_SEPARATOR)[-2:])
             out.print(
-                f"  [{source['n']}] {source['source']} § {source['heading']}{where}",
+                f"  [{source['n']}] {source['source']} § {section}{_lines(source)}",
                 soft_wrap=True,
                 markup=False,
             )
