@@ -249,3 +249,26 @@ def test_the_studio_graph_runs_with_no_context(home, monkeypatch) -> None:
     assert (home / "learner.sqlite").exists()
     config = json.loads((Path(__file__).parents[2] / "langgraph.json").read_text())
     assert config["graphs"] == {"tutor": "./graphs/tutor.py:graph"}
+
+
+def test_question_from_stdin_and_bad_questions(runner, home) -> None:
+    result = runner.invoke(app, ["ask", "-", "--offline", "--json"], input=QUESTION + "\n")
+    assert result.exit_code == 0 and json.loads(result.stdout)["topics"] == ["prompt-engineering"]
+
+    empty = runner.invoke(app, ["ask", "   "])
+    assert empty.exit_code == 1 and empty.stderr.strip() == "error: the question is empty"
+    pasted = runner.invoke(app, ["ask", "-", "--offline"], input="x" * 100_000)
+    assert pasted.exit_code == 1
+    assert "the question is 100,000 characters; the limit is 20,000" in pasted.stderr
+    assert events() == [] or all(e.kind == "asked" for e in events())
+
+
+def test_terminal_escapes_in_a_question_never_come_back_raw(runner, home) -> None:
+    result = runner.invoke(
+        app, ["ask", "What is few-shot \x1b[31mprompting\x1b]0;pwned\x07?", "--offline"]
+    )
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    # The question is stored cleaned, so listing conversations cannot replay it either.
+    listed = json.loads(runner.invoke(app, ["sessions", "--json"]).stdout)
+    assert listed[0]["title"] == "What is few-shot [31mprompting]0;pwned?"
