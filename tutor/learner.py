@@ -26,9 +26,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fsrs import Rating
+
 from tutor import migrations
 from tutor.errors import TutorError
 from tutor.mastery import KINDS, Kind, Mastery, estimate, weakness_reason
+from tutor.questions import Question
+from tutor.scheduling import review
 from tutor.topics import Topic
 
 if TYPE_CHECKING:
@@ -74,7 +78,47 @@ def _m001_learner(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[migrations.Migration] = [_m001_learner]
+def _m002_reviews(db: sqlite3.Connection) -> None:
+    """Quiz questions, each learner's FSRS card per question, and every graded answer."""
+    migrations.run_script(
+        db,
+        """
+        CREATE TABLE questions (
+            id TEXT PRIMARY KEY,                -- Question.id: stable for the same question
+            kind TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            chunk_id TEXT NOT NULL,
+            body TEXT NOT NULL,                 -- the Question as JSON
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE cards (
+            learner TEXT NOT NULL REFERENCES learners(name),
+            question_id TEXT NOT NULL REFERENCES questions(id),
+            card TEXT NOT NULL,                 -- the fsrs Card as JSON
+            due REAL NOT NULL,
+            reviews INTEGER NOT NULL,
+            lapses INTEGER NOT NULL,
+            PRIMARY KEY (learner, question_id)
+        );
+        CREATE INDEX cards_due ON cards(learner, due);
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,           -- idempotency key: one answer per key
+            learner TEXT NOT NULL REFERENCES learners(name),
+            question_id TEXT NOT NULL REFERENCES questions(id),
+            topic TEXT NOT NULL,
+            given TEXT NOT NULL,
+            correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+            rating INTEGER NOT NULL,            -- the FSRS rating it was scheduled with
+            at REAL NOT NULL,
+            session TEXT
+        );
+        CREATE INDEX answers_learner ON answers(learner, at);
+        """,
+    )
+
+
+MIGRATIONS: list[migrations.Migration] = [_m001_learner, _m002_reviews]
 """Forward-only schema steps; append to add one (see `tutor.migrations`)."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -129,6 +173,22 @@ class LearnerEvent:
             raise ValueError("an event needs a learner and a topic")
         if not math.isfinite(self.at):
             raise ValueError(f"event time must be a finite Unix time, not {self.at!r}")
+
+
+@dataclass(frozen=True)
+class GradedAnswer:
+    """A learner's graded answer to a quiz question, as the quiz's memory step records it."""
+
+    learner: str
+    question: Question
+    given: str
+    correct: bool
+    rating: Rating
+    """The FSRS rating (see `tutor.scheduling.rating_for`)."""
+    at: float
+    key: str
+    """Idempotency key, e.g. quiz session + question id."""
+    session: str | None = None
 
 
 @dataclass(frozen=True)
@@ -453,6 +513,124 @@ class LearnerStore:
             raise TutorError(f"session '{prefix}' is ambiguous: it matches {names}")
         return SessionInfo(*rows[0]) if rows else None
 
+    # --- quiz answers and reviews -------------------------------------------------------
+
+    def record_answer(self, answer: GradedAnswer) -> bool:
+        """Store a graded quiz answer, its right/wrong event and the question's next review,
+        all in one transaction. False (and nothing changed) if its key was stored before:
+        an answer is never counted twice, and a crash before the commit loses nothing that
+        a re-run will not write."""
+        question = answer.question
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO learners (name, created_at) VALUES (?, ?)"
+                " ON CONFLICT(name) DO NOTHING",
+                (answer.learner, answer.at),
+            )
+            db.execute(
+                "INSERT INTO questions (id, kind, topic, chunk_id, body, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+                (
+                    question.id,
+                    question.kind,
+                    question.topic,
+                    question.chunk_id,
+                    question.model_dump_json(),
+                    answer.at,
+                ),
+            )
+            cursor = db.execute(
+                "INSERT INTO answers (key, learner, question_id, topic, given, correct, rating,"
+                " at, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+                (
+                    answer.key,
+                    answer.learner,
+                    question.id,
+                    question.topic,
+                    answer.given,
+                    int(answer.correct),
+                    int(answer.rating),
+                    answer.at,
+                    answer.session,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return False
+            db.execute(
+                f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(key) DO NOTHING",
+                (
+                    answer.learner,
+                    question.topic,
+                    "right" if answer.correct else "wrong",
+                    answer.at,
+                    question.prompt,
+                    question.source,
+                    answer.session,
+                    answer.key,
+                ),
+            )
+            row = db.execute(
+                "SELECT card, reviews, lapses FROM cards WHERE learner = ? AND question_id = ?",
+                (answer.learner, question.id),
+            ).fetchone()
+            card, due = review(row[0] if row else None, answer.rating, answer.at)
+            reviews, lapses = (row[1], row[2]) if row else (0, 0)
+            db.execute(
+                "INSERT INTO cards (learner, question_id, card, due, reviews, lapses)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(learner, question_id) DO UPDATE SET"
+                " card = excluded.card, due = excluded.due, reviews = excluded.reviews,"
+                " lapses = excluded.lapses",
+                (
+                    answer.learner,
+                    question.id,
+                    card,
+                    due,
+                    reviews + 1,
+                    lapses + (not answer.correct),
+                ),
+            )
+        return True
+
+    def due_questions(
+        self, learner: str, now: float | None = None, limit: int = 50
+    ) -> list[tuple[Question, float]]:
+        """Questions whose review is due, most overdue first, with their due time."""
+        now = time.time() if now is None else now
+        rows = self._query(
+            "SELECT q.body, c.due FROM cards c JOIN questions q ON q.id = c.question_id"
+            " WHERE c.learner = ? AND c.due <= ? ORDER BY c.due, q.id LIMIT ?",
+            (learner, now, limit),
+        )
+        return [(Question.model_validate_json(body), due) for body, due in rows]
+
+    def next_reviews(self, learner: str) -> dict[str, float]:
+        """Per topic, when its earliest question review is due."""
+        rows = self._query(
+            "SELECT q.topic, MIN(c.due) FROM cards c JOIN questions q ON q.id = c.question_id"
+            " WHERE c.learner = ? GROUP BY q.topic",
+            (learner,),
+        )
+        return dict(rows)
+
+    def card_state(self, learner: str, question_id: str) -> tuple[float, int, int] | None:
+        """(due, reviews, lapses) of a learner's card for a question, if any."""
+        rows = self._query(
+            "SELECT due, reviews, lapses FROM cards WHERE learner = ? AND question_id = ?",
+            (learner, question_id),
+        )
+        return rows[0] if rows else None
+
+    def answered_questions(self, learner: str) -> list[tuple[Question, int, int]]:
+        """Every question the learner answered, with how often right and wrong."""
+        rows = self._query(
+            "SELECT q.body, SUM(a.correct), SUM(1 - a.correct) FROM answers a"
+            " JOIN questions q ON q.id = a.question_id WHERE a.learner = ?"
+            " GROUP BY q.id ORDER BY MIN(a.at), q.id",
+            (learner,),
+        )
+        return [(Question.model_validate_json(body), right, wrong) for body, right, wrong in rows]
+
     # --- health ------------------------------------------------------------------------
 
     def summary(self) -> dict[str, Any]:
@@ -469,4 +647,5 @@ class LearnerStore:
                 "learners": count("learners"),
                 "events": count("events"),
                 "sessions": count("sessions"),
+                "answers": count("answers"),
             }

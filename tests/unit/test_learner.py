@@ -61,9 +61,10 @@ def test_a_fresh_store_is_created_at_the_current_schema(path):
     LearnerStore(path).close()  # a second open changes nothing
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
-    assert [row[0] for row in db.execute("SELECT name FROM migrations")] == ["_m001_learner"]
+    names = [row[0] for row in db.execute("SELECT name FROM migrations ORDER BY rowid")]
+    assert names == [step.__name__ for step in MIGRATIONS]
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"learners", "events", "sessions", "migrations"} <= tables
+    assert {"learners", "events", "sessions", "questions", "cards", "answers"} <= tables
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -106,22 +107,22 @@ def test_a_later_migration_runs_once_and_a_failing_one_leaves_nothing():
     db = sqlite3.connect(":memory:")
     migrations.migrate(db, MIGRATIONS, "the learner store")
 
-    def _m002_cards(db: sqlite3.Connection) -> None:
-        migrations.run_script(db, "CREATE TABLE cards (id TEXT PRIMARY KEY); CREATE TABLE x (y);")
+    def _m100_extra(db: sqlite3.Connection) -> None:
+        migrations.run_script(db, "CREATE TABLE extra (id TEXT PRIMARY KEY); CREATE TABLE x (y);")
 
     def _m003_broken(db: sqlite3.Connection) -> None:
         db.execute("CREATE TABLE half_done (z)")
         raise RuntimeError("step failed")
 
-    migrations.migrate(db, [*MIGRATIONS, _m002_cards], "the learner store")
+    migrations.migrate(db, [*MIGRATIONS, _m100_extra], "the learner store")
     assert migrations.schema_version(db) == SCHEMA_VERSION + 1
     with pytest.raises(RuntimeError):
-        migrations.migrate(db, [*MIGRATIONS, _m002_cards, _m003_broken], "the learner store")
+        migrations.migrate(db, [*MIGRATIONS, _m100_extra, _m003_broken], "the learner store")
     assert migrations.schema_version(db) == SCHEMA_VERSION + 1
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-    assert "cards" in tables and "half_done" not in tables
+    assert "extra" in tables and "half_done" not in tables
     names = [row[0] for row in db.execute("SELECT name FROM migrations ORDER BY rowid")]
-    assert names == ["_m001_learner", "_m002_cards"]
+    assert names == [*(step.__name__ for step in MIGRATIONS), "_m100_extra"]
 
 
 # --- recording -------------------------------------------------------------------------
@@ -324,6 +325,7 @@ def test_a_missing_store_reads_as_empty_and_is_not_created(path):
             "learners": 0,
             "events": 0,
             "sessions": 0,
+            "answers": 0,
         }
         with pytest.raises(TutorError, match="read-only"):
             store.record(event("right"))
@@ -342,6 +344,7 @@ def test_a_reader_sees_what_a_writer_stored(path, store):
             "learners": 1,
             "events": 1,
             "sessions": 1,
+            "answers": 0,
         }
         with pytest.raises(TutorError, match="read-only"):
             reader.touch_session("s2", "ann", "q", "chat")
