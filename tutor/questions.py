@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -38,3 +39,40 @@ class Question(BaseModel):
         its review schedule follows it."""
         text = "\x1f".join([self.kind, self.prompt, self.answer, self.chunk_id])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+GROUNDED_SHARE = 0.6
+"""At least this share of the key's content words must occur in the passage."""
+
+
+def _content_words(text: str) -> set[str]:
+    from tutor.catalog import STOPWORDS
+
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words} - STOPWORDS
+
+
+def grounding_problem(question: Question, passage: str) -> str | None:
+    """Why a question must not be shown, or None: the deterministic half of verification
+    (the key is among distinct options, and its wording comes from the passage)."""
+    if len(question.prompt.split()) < 4:
+        return "the question is too short"
+    if question.kind in ("mc", "tf"):
+        lowered = [o.strip().lower() for o in question.options]
+        if len(set(lowered)) != len(lowered) or "" in lowered:
+            return "the options are not distinct"
+        if question.answer not in question.options:
+            return "the key is not among the options"
+        if question.kind == "mc" and len(question.options) != 4:
+            return "a multiple-choice question needs 4 options"
+        if question.kind == "tf" and question.options != TRUE_FALSE:
+            return "a true/false question needs the options True and False"
+    key = (
+        question.prompt
+        if question.kind == "tf" and question.answer == "True"
+        else (question.answer if question.kind != "tf" else "")
+    )
+    words = _content_words(key)
+    if words and len(words & _content_words(passage)) / len(words) < GROUNDED_SHARE:
+        return "the key's wording is not in the passage"
+    return None
