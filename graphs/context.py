@@ -18,6 +18,7 @@ from langgraph.runtime import Runtime
 
 from tutor.config import Settings
 from tutor.learner import LearnerStore
+from tutor.question_bank import QuestionBank
 from tutor.retrieval import HybridRetriever, Passage
 from tutor.sentences import CachedEmbed, Embed
 from tutor.topics import TopicMap, load_topics
@@ -52,6 +53,17 @@ class TutorContext:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._bank: QuestionBank | None = None
+
+    def question_bank(self) -> QuestionBank:
+        """The offline question generator over the indexed material, built on first use."""
+        self.ready()
+        with self._lock:
+            if self._bank is None:
+                catalog = self.retriever.catalog
+                records = catalog.records(catalog.chunk_ids()).values()
+                self._bank = QuestionBank.build(records, self.topics, self.embed)
+            return self._bank
 
     @property
     def learner_name(self) -> str:

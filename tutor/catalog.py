@@ -267,6 +267,14 @@ class Catalog:
                 found[row[0]] = ChunkRecord(*row[:7], json.loads(row[7] or "[]"), row[8])
         return found
 
+    def topic_counts(self) -> dict[str, int]:
+        """How many chunks carry each topic."""
+        counts: dict[str, int] = {}
+        for (topics,) in self.db.execute("SELECT topics FROM chunks WHERE topics IS NOT NULL"):
+            for topic in json.loads(topics):
+                counts[topic] = counts.get(topic, 0) + 1
+        return counts
+
     def lexical_search(self, query: str, limit: int) -> list[str]:
         """Chunk ids ranked by BM25 over section title and text; the query is free text."""
         terms = self._distinctive(lexical_terms(query))

@@ -110,6 +110,27 @@ def choose_mode(settings: Settings, offline: bool) -> tuple[bool, str | None]:
     return (True, str(status.error)) if status.error is not None else (False, None)
 
 
+def open_context(
+    settings: Settings,
+    *,
+    offline: bool = False,
+    learner: str | None = None,
+    chat_model: BaseChatModel | None = None,
+) -> TutorContext:
+    """The real services for the graphs; offline when Ollama or its model is missing."""
+    reason = None
+    if chat_model is None:
+        offline, reason = choose_mode(settings, offline)
+    context = TutorContext(
+        settings=settings,
+        chat_model=chat_model,
+        offline=offline,
+        offline_reason=reason,
+        learner=learner,
+    )
+    return context.ready()
+
+
 class TutorChat:
     """Asks the tutor graph one turn at a time, each conversation a checkpointed thread."""
 
@@ -128,17 +149,7 @@ class TutorChat:
         chat_model: BaseChatModel | None = None,
     ) -> TutorChat:
         """The tutor with real services; offline when Ollama or its model is missing."""
-        reason = None
-        if chat_model is None:
-            offline, reason = choose_mode(settings, offline)
-        context = TutorContext(
-            settings=settings,
-            chat_model=chat_model,
-            offline=offline,
-            offline_reason=reason,
-            learner=learner,
-        )
-        context.ready()
+        context = open_context(settings, offline=offline, learner=learner, chat_model=chat_model)
         return cls(context, open_checkpointer(settings))
 
     @property

@@ -1,0 +1,256 @@
+"""The quiz graph end to end: offline and with fake models, interrupts, restarts, crashes."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from graphs.context import TutorContext
+from tests.fakes import ScriptedChatModel
+from tutor.chat import open_checkpointer
+from tutor.config import Settings
+from tutor.learner import GradedAnswer, LearnerEvent, LearnerStore
+from tutor.question_gen import GENERATE_PROMPT, GRADE_PROMPT, VERIFY_PROMPT
+from tutor.questions import Question
+from tutor.quiz_session import QuizSession
+from tutor.scheduling import rating_for
+from tutor.sentences import CachedEmbed
+
+
+@pytest.fixture
+def make_quiz(retriever, embedder, tmp_path: Path):
+    stores: list[LearnerStore] = []
+
+    def make(model=None, checkpointer=None, store=None) -> QuizSession:
+        store = store or LearnerStore(tmp_path / "learner.sqlite")
+        stores.append(store)
+        context = TutorContext(
+            settings=Settings(data_dir=tmp_path / "data"),
+            retriever=retriever,
+            learner_store=store,
+            chat_model=model,
+            offline=model is None,
+            embed=CachedEmbed(embedder.embed),
+        )
+        session = QuizSession(context, checkpointer or InMemorySaver())
+        return session
+
+    yield make
+    for store in stores:
+        store.close()
+
+
+def run_through(session: QuizSession, step, answers):
+    graded = []
+    for answer in answers:
+        assert step.question is not None
+        step = session.answer(step.quiz, answer)
+        graded.append(step.graded)
+    return step, graded
+
+
+def test_an_offline_quiz_asks_grades_and_remembers(make_quiz) -> None:
+    session = make_quiz()
+    step = session.start(n=3, kind="mixed")
+    questions = []
+    for _ in range(3):
+        q = step.question
+        assert q is not None and q["total"] == 3 and "answer" not in q and "key" not in q
+        questions.append(q)
+        step = session.answer(step.quiz, "A")
+        assert step.graded is not None and step.graded["question"] == q["question"]
+    assert step.question is None and step.summary["asked"] == 3
+    assert [q["kind"] for q in questions] == ["mc", "tf", "cloze"]
+    assert len({q["question"] for q in questions}) == 3  # nothing repeated
+    store = session.context.learner_store
+    kinds = [e.kind for e in store.events("default")]
+    assert len(kinds) == 3 and set(kinds) <= {"right", "wrong"}
+    assert step.summary["correct"] == kinds.count("right")
+
+
+def test_due_reviews_come_first_then_weak_then_new(make_quiz, tmp_path) -> None:
+    store = LearnerStore(tmp_path / "learner.sqlite")
+    session = make_quiz(store=store)
+    bank = session.context.question_bank()
+    rng = __import__("random").Random(1)
+    chunk = next(iter(bank.slots))
+    due = bank.make(chunk, "cloze", rng)
+    hour_ago = time.time() - 3600
+    store.record_answer(
+        GradedAnswer("default", due, "nope", False, rating_for(False), hour_ago, "old:1")
+    )
+    weak = "rlhf" if due.topic == "prompt-engineering" else "prompt-engineering"
+    now = time.time()
+    for _ in range(3):
+        store.record(LearnerEvent("default", weak, "wrong", now))
+    step = session.start(n=3)
+    assert step.question["reason"] == "review" and step.question["question"] == due.prompt
+    step = session.answer(step.quiz, due.answer)
+    assert step.graded["correct"]
+    assert (step.question["reason"], step.question["topic"]) == ("weak", weak), due.topic
+    step = session.answer(step.quiz, "x")
+    assert step.question["reason"] in ("weak", "new")
+
+
+def test_a_named_topic_quiz_stays_on_it(make_quiz) -> None:
+    session = make_quiz()
+    step = session.start(n=3, kind="cloze", topic="rlhf")
+    step, graded = run_through(session, step, ["x", "y", "z"])
+    assert {g["topic"] for g in graded} == {"rlhf"} and step.summary["asked"] == 3
+
+
+def question_json(kind: str = "mc") -> str:
+    return json.dumps(
+        {
+            "question": "Which technique aligns model outputs with human preferences?",
+            "options": ["RLHF", "PCA", "k-means", "Q-learning"] if kind == "mc" else [],
+            "answer": "RLHF" if kind == "mc" else "reinforcement learning with human feedback",
+            "explanation": "The passage says RLHF aligns outputs with human values.",
+        }
+    )
+
+
+def model_for(generate: list[str], supported: bool = True, correct: bool = True):
+    """A fake model answering each structured prompt by its system message."""
+    queue = list(generate)
+
+    def reply(messages) -> str:
+        system = messages[0].content
+        if system.startswith(VERIFY_PROMPT[:40]):
+            return json.dumps({"supported": supported, "reason": "checked"})
+        if system.startswith(GRADE_PROMPT[:40]):
+            return json.dumps({"correct": correct, "feedback": "ok"})
+        assert system.startswith(GENERATE_PROMPT[:40])
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return ScriptedChatModel(replies=[reply])
+
+
+def test_model_questions_are_generated_verified_and_asked(make_quiz) -> None:
+    model = model_for([question_json("mc")])
+    session = make_quiz(model)
+    step = session.start(n=1, kind="mc", topic="rlhf")
+    assert step.question["options"] == ["RLHF", "PCA", "k-means", "Q-learning"]
+    step = session.answer(step.quiz, "A")
+    assert step.graded["correct"] and step.graded["key"] == "RLHF"
+    assert step.summary["rejected"] == 0 and step.summary["fallbacks"] == 0
+    generate_calls = [c for c in model.calls if c[0].content.startswith(GENERATE_PROMPT[:40])]
+    assert "<passage>" in generate_calls[0][-1].content
+
+
+def test_malformed_output_is_retried_then_accepted(make_quiz) -> None:
+    model = model_for(["not json at all", '{"question": "too short"}', question_json("mc")])
+    session = make_quiz(model)
+    step = session.start(n=1, kind="mc", topic="rlhf")
+    assert step.question["question"].startswith("Which technique")
+
+
+def test_a_model_that_never_gives_valid_output_falls_back_offline(make_quiz) -> None:
+    session = make_quiz(model_for(["{broken"]))
+    step = session.start(n=1, kind="mc", topic="rlhf")
+    assert step.question is not None and len(step.question["options"]) == 4
+    step = session.answer(step.quiz, "A")
+    assert step.summary["fallbacks"] == 1
+
+
+def test_unsupported_questions_are_rejected_and_never_shown(make_quiz) -> None:
+    session = make_quiz(model_for([question_json("mc")], supported=False))
+    step = session.start(n=1, kind="mc", topic="rlhf")
+    # Every model question was rejected; the offline generator's question is asked.
+    assert step.question is not None
+    assert (
+        step.question["question"] != "Which technique aligns model outputs with human preferences?"
+    )
+    step = session.answer(step.quiz, "A")
+    assert step.summary["rejected"] >= 3
+
+
+def test_short_answers_are_graded_by_the_model_in_ollama_mode(make_quiz) -> None:
+    session = make_quiz(model_for([question_json("short")], correct=True))
+    step = session.start(n=1, kind="short", topic="rlhf")
+    assert step.question["kind"] == "short"
+    step = session.answer(step.quiz, "people rating the answers")
+    assert step.graded["correct"]
+
+
+def test_a_quiz_survives_a_restart(make_quiz, tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    first = make_quiz(checkpointer=open_checkpointer(settings))
+    step = first.start(n=3, kind="cloze")
+    step = first.answer(step.quiz, "x")
+    waiting = step.question
+    first.checkpointer.conn.close()
+
+    second = make_quiz(checkpointer=open_checkpointer(settings))
+    again = second.current(step.quiz)
+    assert again.question == waiting
+    step, _ = run_through(second, again, ["y", "z"])
+    assert step.summary["asked"] == 3
+    assert len(second.context.learner_store.answered_questions("default")) == 3
+
+
+def test_a_crash_between_grade_and_remember_counts_once(make_quiz, tmp_path, monkeypatch) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    session = make_quiz(checkpointer=open_checkpointer(settings))
+    store = session.context.learner_store
+    step = session.start(n=2, kind="cloze")
+    real = store.record_answer
+    calls = {"n": 0}
+
+    def crash_once(answer):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            real(answer)  # the write lands, then the process dies before the checkpoint
+            raise KeyboardInterrupt("killed")
+        return real(answer)
+
+    monkeypatch.setattr(store, "record_answer", crash_once)
+    with pytest.raises(KeyboardInterrupt):
+        session.answer(step.quiz, "x")
+    resumed = session.current(step.quiz)
+    assert resumed.question is not None and resumed.question["number"] == 2
+    assert len(store.answered_questions("default")) == 1
+    assert len(store.events("default")) == 1
+    session.answer(step.quiz, "y")
+    assert len(store.events("default")) == 2
+
+
+def test_an_exam_spreads_questions_by_topic_weight(make_quiz) -> None:
+    session = make_quiz()
+    step = session.start(n=6, exam=True)
+    topics = []
+    while step.question is not None:
+        assert step.question["exam"] is True
+        topics.append(step.question["topic"])
+        step = session.answer(step.quiz, "A")
+    assert len(topics) == 6 and len(set(topics)) >= 3
+    assert step.summary["asked"] == 6 and step.summary["per_topic"]
+
+
+def test_stopping_early_summarises_what_was_answered(make_quiz) -> None:
+    session = make_quiz()
+    step = session.start(n=5, kind="tf")
+    step = session.answer(step.quiz, "True")
+    step = session.stop(step.quiz)
+    assert step.question is None
+    assert step.summary["ended"] == "stopped" and step.summary["asked"] == 1
+
+
+def test_question_model_round_trips() -> None:
+    q = Question.model_validate_json(
+        Question(
+            kind="tf",
+            prompt="RLHF uses human feedback.",
+            options=["True", "False"],
+            answer="True",
+            explanation="It does.",
+            topic="rlhf",
+            chunk_id="c",
+            source="s",
+        ).model_dump_json()
+    )
+    assert q.kind == "tf" and q.id
