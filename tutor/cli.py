@@ -272,6 +272,202 @@ def _lines(source: dict) -> str:
     return f" ({unit} {span[0]}-{span[1]})" if span[0] != span[1] else f" ({unit[:-1]} {span[0]})"
 
 
+KindOption = Annotated[
+    str,
+    typer.Option(
+        "--kind",
+        help="mc (multiple choice), tf (true/false), short (short answer), or mixed.",
+    ),
+]
+QUIZ_KINDS = ("mc", "tf", "short", "mixed")
+
+
+@command
+def quiz(
+    topic: Annotated[
+        str | None,
+        typer.Option("--topic", help="Stay on one topic (an id from `tutor progress --json`)."),
+    ] = None,
+    n: Annotated[int, typer.Option("--n", min=1, max=200, help="How many questions.")] = 5,
+    kind: KindOption = "mixed",
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Questions built from the material, no model.")
+    ] = False,
+    learner: LearnerOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Quiz yourself: due reviews first, then your weakest topics. Answers are read from
+    stdin, one per line (a letter or the option for multiple choice, True/False, or a few
+    words); end an answer with ' !' if you were sure or ' ?' if you guessed."""
+    if kind not in QUIZ_KINDS:
+        raise fail(f"--kind must be one of {', '.join(QUIZ_KINDS)}, not {kind!r}")
+    _run_quiz(
+        dict(n=n, kind=kind, topic=topic, exam=False),
+        offline=offline,
+        learner=learner,
+        as_json=as_json,
+        minutes=None,
+    )
+
+
+@command
+def exam(
+    n: Annotated[
+        int, typer.Option("--n", min=1, max=200, help="How many questions (the real exam has 92).")
+    ] = 20,
+    minutes: Annotated[
+        float | None, typer.Option("--minutes", min=1, help="A time limit; none by default.")
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Questions built from the material, no model.")
+    ] = False,
+    learner: LearnerOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """An exam simulation: questions spread over the topics by their weight in the material,
+    no feedback until the end, then a report per topic and what to review."""
+    _run_quiz(
+        dict(n=n, kind="mixed", topic=None, exam=True),
+        offline=offline,
+        learner=learner,
+        as_json=as_json,
+        minutes=minutes,
+    )
+
+
+def _run_quiz(
+    options: dict, *, offline: bool, learner: str | None, as_json: bool, minutes: float | None
+) -> None:
+    from tutor.chat import open_checkpointer, open_context
+    from tutor.quiz_session import QuizSession
+
+    settings = Settings()
+    if options["topic"] is not None:
+        from tutor.topics import load_topics
+
+        if load_topics(settings.topics_path).get(options["topic"]) is None:
+            raise fail(f"no topic '{options['topic']}': see `tutor progress --json` for ids")
+    context = open_context(settings, offline=offline, learner=learner)
+    if context.chat_model is None and context.offline_reason and not offline:
+        err.print(f"[dim]Offline: {context.offline_reason}[/]", soft_wrap=True)
+    session = QuizSession(context, open_checkpointer(settings))
+    ask = err if as_json else out  # with --json, questions go to stderr, results to stdout
+    deadline = time.monotonic() + minutes * 60 if minutes else None
+    try:
+        step = session.start(**options)
+        while step.question is not None:
+            _show_question(ask, step.question)
+            line = sys.stdin.readline()
+            if not line or (deadline is not None and time.monotonic() > deadline):
+                if line:
+                    ask.print("Time is up.")
+                step = session.stop(step.quiz)
+                break
+            answer, confidence = _confidence(line.strip())
+            step = session.answer(step.quiz, answer, confidence)
+            if step.graded is not None:
+                if as_json:
+                    print(json.dumps(_graded_json(step.graded)), flush=True)
+                elif not options["exam"]:
+                    _show_feedback(step.graded)
+    finally:
+        session.close()
+    summary = step.summary or {}
+    if as_json:
+        print(json.dumps({"summary": summary}), flush=True)
+    else:
+        _show_summary(summary)
+
+
+def _confidence(answer: str) -> tuple[str, str | None]:
+    if answer.endswith(" !"):
+        return answer[:-2].strip(), "sure"
+    if answer.endswith(" ?"):
+        return answer[:-2].strip(), "unsure"
+    return answer, None
+
+
+def _show_question(console: Console, question: dict) -> None:
+    reason = {"review": "due for review", "weak": "a weak topic", "new": "not tried yet"}.get(
+        question.get("reason") or "", ""
+    )
+    title = question.get("topic_title") or question["topic"]
+    header = f"Question {question['number']} of {question['total']} · {title}"
+    console.print(f"\n[bold]{header}[/]" + (f" [dim]({reason})[/]" if reason else ""))
+    console.print(question["question"], markup=False, soft_wrap=True)
+    for letter, option in zip("ABCD", question["options"], strict=False):
+        if question["kind"] == "tf":
+            console.print(f"  {option}", markup=False)
+        else:
+            console.print(f"  {letter}) {option}", markup=False, soft_wrap=True)
+    hint = {"mc": "a letter", "tf": "True or False"}.get(question["kind"], "a few words")
+    console.print(f"[dim]answer with {hint}[/]")
+
+
+def _show_feedback(graded: dict) -> None:
+    if graded["correct"]:
+        out.print("[green]Right.[/]")
+    else:
+        out.print(f"[red]Not quite.[/] The answer is: {graded['key']}", soft_wrap=True)
+    out.print(graded["explanation"], markup=False, soft_wrap=True)
+    out.print(f"[dim]Source: {graded['source']}[/]", soft_wrap=True)
+
+
+def _graded_json(graded: dict) -> dict:
+    keys = ("topic", "kind", "question", "options", "answer_given", "correct", "key", "source")
+    return {k: graded[k] for k in keys}
+
+
+def _show_summary(summary: dict) -> None:
+    if not summary:
+        return
+    if summary.get("ended") == "no material":
+        out.print("The material has no more questions to offer on that topic.")
+    asked, correct = summary.get("asked", 0), summary.get("correct", 0)
+    out.print(
+        f"\n[bold]Score: {correct} of {asked}[/]"
+        + (f" (of {summary['planned']} planned)" if asked < summary.get("planned", asked) else "")
+    )
+    for row in summary.get("per_topic", []):
+        out.print(f"  {row['title']}: {row['right']}/{row['total']}", markup=False)
+    if summary.get("review"):
+        out.print("[bold]Review[/]")
+        for source in summary["review"]:
+            out.print(f"  {source}", soft_wrap=True, markup=False)
+    if summary.get("weakest_topics"):
+        names = ", ".join(t["title"] for t in summary["weakest_topics"])
+        out.print(f"Weakest topics now: {names}", markup=False, soft_wrap=True)
+
+
+export_app = typer.Typer(help="Export your questions for other tools.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("anki")
+def export_anki(
+    path: Annotated[Path, typer.Argument(help="The .apkg file to write.")],
+    learner: LearnerOption = None,
+) -> None:
+    """An Anki deck of the questions you have answered; the ones you missed are tagged."""
+    try:
+        from tutor.anki import export_deck
+        from tutor.learner import LearnerStore
+
+        settings = Settings()
+        with LearnerStore.open(settings, readonly=True) as store:
+            answered = store.answered_questions(learner or settings.learner)
+        if not answered:
+            raise fail("no answered questions yet: take a quiz with `tutor quiz` first")
+        try:
+            count = export_deck(answered, path)
+        except OSError as error:
+            raise fail(f"cannot write {path}: {error.strerror or error}") from None
+        missed = sum(1 for _, _, wrong in answered if wrong)
+        out.print(f"Wrote {count} questions ({missed} tagged missed) to {path}.")
+    except TutorError as error:
+        raise fail(str(error)) from None
+
+
 @command
 def sessions(
     learner: LearnerOption = None,
@@ -302,26 +498,50 @@ def sessions(
 @command
 def progress(learner: LearnerOption = None, as_json: JsonOption = False) -> None:
     """Your mastery per topic, weakest first, with the evidence behind each estimate."""
-    from tutor.learner import LearnerStore
+    from tutor.learner import LearnerStore, iso_utc
     from tutor.topics import load_topics
 
     settings = Settings()
     topics = load_topics(settings.topics_path)
+    name = learner or settings.learner
     with LearnerStore.open(settings, readonly=True) as store:
-        rows = store.weak_topics(learner or settings.learner, topics.topics, len(topics.topics))
+        rows = store.weak_topics(name, topics.topics, len(topics.topics))
+        reviews = store.next_reviews(name)
     if as_json:
-        print(json.dumps([row.to_dict() for row in rows], indent=2))
+        print(
+            json.dumps(
+                [{**row.to_dict(), "next_review": iso_utc(reviews.get(row.topic))} for row in rows],
+                indent=2,
+            )
+        )
         return
     table = Table(box=None, header_style="bold")
-    for column in ("topic", "mastery", "", "checks", "right", "why"):
+    for column in ("topic", "mastery", "", "right", "review", "why"):
         table.add_column(column, overflow="fold")
+    now = time.time()
     for row in rows:
         m = row.mastery
         bar = "█" * round(m.mastery * 10) + "░" * (10 - round(m.mastery * 10))
         table.add_row(
-            row.title, bar, f"{m.mastery:.0%}", str(m.attempts), str(m.correct), row.reason
+            row.title,
+            bar,
+            f"{m.mastery:.0%}",
+            f"{m.correct}/{m.attempts}",
+            _when_due(reviews.get(row.topic), now),
+            row.reason,
         )
     out.print(table)
+
+
+def _when_due(due: float | None, now: float) -> str:
+    if due is None:
+        return ""
+    if due <= now:
+        return "due now"
+    hours = (due - now) / 3600
+    if hours < 1:
+        return f"in {max(1, round(hours * 60))} min"
+    return f"in {round(hours)} h" if hours < 36 else f"in {round(hours / 24)} days"
 
 
 @command

@@ -1,0 +1,116 @@
+"""`tutor quiz`, `tutor exam` and `tutor export anki` end to end, piped, offline and
+against the fake Ollama server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.fake_ollama import FakeOllama
+from tutor.cli import app
+
+GRADED_KEYS = {"topic", "kind", "question", "options", "answer_given", "correct", "key", "source"}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def home(indexed_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data_dir = tmp_path / "home"
+    shutil.copytree(indexed_data_dir, data_dir)
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(data_dir))
+    return data_dir
+
+
+def lines(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def test_piped_offline_quiz_json(runner, home) -> None:
+    result = runner.invoke(app, ["quiz", "--n", "3", "--offline", "--json"], input="B\nTrue\nx\n")
+    assert result.exit_code == 0, result.output
+    *graded, final = lines(result.stdout)
+    assert len(graded) == 3 and all(set(g) == GRADED_KEYS for g in graded)
+    assert [g["kind"] for g in graded] == ["mc", "tf", "cloze"]
+    assert graded[1]["answer_given"] == "True"
+    assert final["summary"]["asked"] == 3
+    assert final["summary"]["correct"] == sum(g["correct"] for g in graded)
+    assert "Question 1 of 3" in result.stderr  # questions go to stderr with --json
+
+    progress = json.loads(runner.invoke(app, ["progress", "--json"]).stdout)
+    assert sum(r["attempts"] for r in progress) == 3
+    quizzed = {g["topic"] for g in graded}
+    assert all(r["next_review"] for r in progress if r["topic"] in quizzed)
+
+
+def test_text_quiz_shows_feedback_and_a_score(runner, home) -> None:
+    result = runner.invoke(
+        app, ["quiz", "--n", "2", "--kind", "tf", "--offline"], input="True\nFalse\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("Source: ") == 2
+    assert "Right." in result.stdout or "Not quite." in result.stdout
+    assert "Score: " in result.stdout and " of 2" in result.stdout
+
+
+def test_input_ending_early_ends_the_quiz_with_a_summary(runner, home) -> None:
+    result = runner.invoke(app, ["quiz", "--n", "4", "--offline", "--json"], input="A\n")
+    assert result.exit_code == 0
+    *graded, final = lines(result.stdout)
+    assert len(graded) == 1 and final["summary"]["ended"] == "stopped"
+
+
+def test_exam_gives_no_feedback_until_the_end(runner, home) -> None:
+    result = runner.invoke(app, ["exam", "--n", "4", "--offline"], input="A\nTrue\nx\nB\n")
+    assert result.exit_code == 0, result.output
+    before_score = result.stdout.split("Score:")[0]
+    assert "Right." not in before_score and "Not quite." not in before_score
+    assert "Score: " in result.stdout
+
+
+def test_bad_options_are_one_line(runner, home) -> None:
+    bad_topic = runner.invoke(app, ["quiz", "--topic", "cooking", "--offline"], input="")
+    assert bad_topic.exit_code == 1 and "no topic 'cooking'" in bad_topic.stderr
+    bad_kind = runner.invoke(app, ["quiz", "--kind", "essay", "--offline"], input="")
+    assert bad_kind.exit_code == 1 and "--kind must be one of" in bad_kind.stderr
+
+
+def test_anki_export_tags_missed_questions(runner, home, tmp_path) -> None:
+    empty = runner.invoke(app, ["export", "anki", str(tmp_path / "none.apkg")])
+    assert empty.exit_code == 1 and "no answered questions yet" in empty.stderr
+    runner.invoke(app, ["quiz", "--n", "2", "--kind", "tf", "--offline"], input="True\nTrue\n")
+    deck = tmp_path / "deck.apkg"
+    result = runner.invoke(app, ["export", "anki", str(deck)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2 questions" in result.stdout
+    with zipfile.ZipFile(deck) as package:
+        assert any(name.startswith("collection") for name in package.namelist())
+
+
+def test_model_questions_use_ollama_structured_output(runner, home, fake_ollama: FakeOllama):
+    made = {
+        "question": "Which technique aligns model outputs with human preferences?",
+        "options": ["RLHF", "PCA", "k-means", "Q-learning"],
+        "answer": "RLHF",
+        "explanation": "The passage says RLHF aligns outputs with human values.",
+    }
+    fake_ollama.serve_chat(json.dumps(made), chunk_words=False, once=True)
+    fake_ollama.serve_chat(json.dumps({"supported": True, "reason": "stated"}), chunk_words=False)
+    result = runner.invoke(
+        app, ["quiz", "--n", "1", "--kind", "mc", "--topic", "rlhf", "--json"], input="A\n"
+    )
+    assert result.exit_code == 0, result.output
+    graded, final = lines(result.stdout)
+    assert graded["question"] == made["question"] and graded["correct"] is True
+    generate, verify = fake_ollama.chat_requests()[:2]
+    assert generate["format"]["properties"].keys() >= {"question", "options", "answer"}
+    assert verify["format"]["properties"].keys() >= {"supported"}
+    assert final["summary"]["fallbacks"] == 0
