@@ -293,6 +293,9 @@ def quiz(
     offline: Annotated[
         bool, typer.Option("--offline", help="Questions built from the material, no model.")
     ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue your last unfinished quiz or exam.")
+    ] = False,
     learner: LearnerOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -307,6 +310,7 @@ def quiz(
         learner=learner,
         as_json=as_json,
         minutes=None,
+        resume=resume,
     )
 
 
@@ -336,7 +340,13 @@ def exam(
 
 
 def _run_quiz(
-    options: dict, *, offline: bool, learner: str | None, as_json: bool, minutes: float | None
+    options: dict,
+    *,
+    offline: bool,
+    learner: str | None,
+    as_json: bool,
+    minutes: float | None,
+    resume: bool = False,
 ) -> None:
     from tutor.chat import open_checkpointer, open_context
     from tutor.quiz_session import QuizSession
@@ -354,7 +364,14 @@ def _run_quiz(
     ask = err if as_json else out  # with --json, questions go to stderr, results to stdout
     deadline = time.monotonic() + minutes * 60 if minutes else None
     try:
-        step = session.start(**options)
+        if resume:
+            unfinished = session.unfinished()
+            if unfinished is None:
+                raise fail("no unfinished quiz to resume: start one with `tutor quiz`")
+            step = session.current(unfinished)
+            options["exam"] = step.question is not None and step.question.get("exam", False)
+        else:
+            step = session.start(**options)
         while step.question is not None:
             _show_question(ask, step.question)
             line = sys.stdin.readline()

@@ -4,6 +4,7 @@ read the feedback, the next question or the summary."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -44,9 +45,24 @@ class QuizSession:
         exam: bool = False,
         quiz: str | None = None,
     ) -> QuizStep:
-        quiz = quiz or f"quiz-{uuid.uuid4().hex[:8]}"
+        quiz = quiz or f"{'exam' if exam else 'quiz'}-{uuid.uuid4().hex[:8]}"
         options = {"n": n, "kind": kind, "topic": topic, "exam": exam}
+        what = f"Exam: {n} questions" if exam else f"Quiz: {n} {kind} questions"
+        self.context.learner_store.touch_session(
+            quiz,
+            self.context.learner_name,
+            what + (f" on {topic}" if topic else ""),
+            "exam" if exam else "quiz",
+            time.time(),
+        )
         return self._run(quiz, options, answered=0)
+
+    def unfinished(self) -> str | None:
+        """The learner's most recent quiz or exam still waiting for an answer, if any."""
+        for info in self.context.learner_store.sessions(self.context.learner_name, limit=50):
+            if info.mode in ("quiz", "exam") and self.current(info.id).question is not None:
+                return info.id
+        return None
 
     def answer(self, quiz: str, answer: str, confidence: str | None = None) -> QuizStep:
         """Answer the waiting question; the step holds its grade and what comes next."""

@@ -114,3 +114,31 @@ def test_model_questions_use_ollama_structured_output(runner, home, fake_ollama:
     assert generate["format"]["properties"].keys() >= {"question", "options", "answer"}
     assert verify["format"]["properties"].keys() >= {"supported"}
     assert final["summary"]["fallbacks"] == 0
+
+
+def test_an_interrupted_quiz_resumes_where_it_stopped(runner, home) -> None:
+    first = runner.invoke(
+        app, ["quiz", "--n", "3", "--kind", "tf", "--offline", "--json"], input="True\n"
+    )
+    *graded, final = lines(first.stdout)
+    assert len(graded) == 1 and final["summary"]["ended"] == "stopped"
+    # Input ended, so that quiz was closed; a quiz left waiting (e.g. a closed terminal)
+    # is simulated by starting one and leaving it at its first question.
+    from tutor.chat import open_checkpointer, open_context
+    from tutor.config import Settings
+    from tutor.quiz_session import QuizSession
+
+    settings = Settings()
+    session = QuizSession(open_context(settings, offline=True), open_checkpointer(settings))
+    waiting = session.start(n=2, kind="tf")
+    session.close()
+
+    resumed = runner.invoke(app, ["quiz", "--resume", "--offline", "--json"], input="True\nFalse\n")
+    assert resumed.exit_code == 0, resumed.output
+    *graded, final = lines(resumed.stdout)
+    assert graded[0]["question"] == waiting.question["question"]
+    assert len(graded) == 2 and final["summary"]["asked"] == 2
+    again = runner.invoke(app, ["quiz", "--resume", "--offline"], input="")
+    assert again.exit_code == 1 and "no unfinished quiz" in again.stderr
+    listed = json.loads(runner.invoke(app, ["sessions", "--json"]).stdout)
+    assert {s["mode"] for s in listed} == {"quiz"}
