@@ -125,7 +125,7 @@ def check_learner(settings: Settings) -> Check:
         "learner",
         True,
         f"schema {info['schema']}, {info['learners']} learners, {info['events']} events, "
-        f"{info['sessions']} conversations",
+        f"{info['sessions']} conversations and quizzes, {info['answers']} quiz answers",
     )
 
 

@@ -233,7 +233,7 @@ def test_doctor_reports_ollama_version_model_and_learner(runner, home, fake_olla
     ask(runner, QUESTION, "--offline")
     checks = {c["name"]: c for c in json.loads(runner.invoke(app, ["doctor", "--json"]).stdout)}
     assert not checks["ollama"]["ok"] and "tutor pull llama3.2" in checks["ollama"]["detail"]
-    assert "1 conversations" in checks["learner"]["detail"]
+    assert "1 conversations and quizzes, 0 quiz answers" in checks["learner"]["detail"]
 
 
 def test_the_studio_graph_runs_with_no_context(home, monkeypatch) -> None:
