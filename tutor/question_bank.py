@@ -3,39 +3,44 @@
 Offline, the quiz still needs questions that read like an exam's. They are built from the
 material alone, deterministically:
 
-1. Key terms. Every chunk's sentences are cut into runs of content words (stopwords,
-   punctuation, verbs and adverbs end a run, found by cheap rules: a closed verb list, a
-   word followed by a determiner, a word after a modal or "to"). Within a run, sequences
-   of 1-4 words ending in a noun-like word are candidates. A candidate is a *name*
-   (acronym or product: MLflow, RLHF, GANs, LangChain, Unity Catalog), a *phrase* (a
-   multiword concept: decision trees) or a *word* (a single noun: interpretability).
-   Multiword candidates must recur (in two chunks, or twice in one) or be a topic-map
-   keyword, which is what separates "decision trees" from "trees bring". Terms are scored
-   per chunk by TF-IDF, boosted for topic keywords, names and phrases.
-2. Questions. A sentence of a chunk (readable alone: `tutor.checks.build_check` decides)
-   with its best key term blanked is a cloze. Multiple choice adds three distractors: terms
-   of the same kind from other passages, never sharing a head word with the key, never a
-   part of it or it of them, not in the question's passage, and not a synonym (their
-   MiniLM cosine with the key is below `SYNONYM_COSINE`). True/false states the sentence
-   as written, or with the key swapped for a distractor.
+1. Key terms (`KeyTerms`). Every chunk's sentences are cut into runs of content words:
+   stopwords, punctuation, verbs and adverbs end a run, found by cheap rules (a closed verb
+   list, a word followed by a determiner, a word after a modal or "to", a bare word after
+   a plural subject). Within a run, sequences of 1-4 words ending in a noun-like word are
+   candidates. A candidate is a *name* (acronym or product: MLflow, RLHF, GANs,
+   LangChain, Unity Catalog), a *phrase* (a multiword concept: decision trees) or a
+   *word* (a single noun: interpretability). Phrases must recur (in two chunks, or twice
+   in one) or be a topic-map keyword, words must recur and not be everywhere, and a
+   sequence only ever seen inside a longer term is a fragment ("principal component").
+   Terms are scored per chunk by TF-IDF, boosted for topic keywords, names and phrases.
+2. Questions (`QuestionBank`). A sentence of a chunk with its best key term blanked is a
+   cloze (`tutor.checks.build_check` decides whether the sentence reads alone). Multiple
+   choice adds three distractors: terms of the same kind from other passages, sharing no
+   word with the key or each other, neither part of the other, agreeing with the blank's
+   grammar, and not synonyms (MiniLM cosine below `SYNONYM_COSINE`). True/false states the
+   sentence as written, or with the key swapped for a distractor from another topic.
 
 Randomness only ever comes from the `random.Random` the caller passes in, and every
 candidate list is sorted first, so the same corpus and seed give the same questions.
+Building costs one pass over the text plus one embedding batch of the distractor
+vocabulary; what each chunk can be asked is worked out when first needed.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from random import Random
 from typing import Literal
 
 import numpy as np
 
-from tutor.catalog import STOPWORDS, ChunkRecord
+from tutor.catalog import STOPWORDS, Catalog, ChunkRecord
 from tutor.checks import BLANK, TOO_COMMON, build_check
 from tutor.questions import TRUE_FALSE, Question, QuestionKind
 from tutor.retrieval import Passage
@@ -233,11 +238,13 @@ _PLURAL_EXCEPTIONS = frozenset(
 def _name_like(token: str, initial: bool) -> bool:
     """An acronym or product-style token (RLHF, MLflow, GANs, LangChain), or a capitalised
     word inside a sentence (Unity, Catalog)."""
-    if any(c.isupper() for c in token[1:]) or (token.isupper() and len(token) >= 2):
+    rest = token[1:]
+    if rest != rest.lower() or (token.isupper() and len(token) >= 2):
         return True
     return token[0].isupper() and not initial
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _nounish(word: str) -> bool:
     """Could this (lowercased) word end a noun phrase? Cheap suffix rules, no tagger."""
     if word in _NOUN_EXCEPTIONS:
@@ -333,11 +340,17 @@ class _Occurrence:
     """Its place: which run of the sentence, first and last token."""
 
 
+_ENDS_SENTENCE = re.compile(r"[.!?][\"')\]]?$")
+_ENDS_STATEMENT = re.compile(r"\.[\"')\]]?$")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_WORD = re.compile(r"[A-Za-z][\w-]*")
+
+
 def _title_like(sentence: str) -> bool:
     """A heading or key-value line ("Exam Title: ..."): capitals there mark no names."""
-    if re.search(r"[.!?][\"')\]]?$", sentence):
+    if _ENDS_SENTENCE.search(sentence):
         return False
-    words = [w for w in re.findall(r"[A-Za-z][\w-]*", sentence) if w.lower() not in STOPWORDS]
+    words = [w for w in _WORD.findall(sentence) if w.lower() not in STOPWORDS]
     return bool(words) and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
@@ -442,8 +455,8 @@ def _ing_evidence(runs: list[list[_Token]], pairs: Counter[str], nouns: set[str]
 def _readable(sentence: str) -> str | None:
     """The sentence without a list marker, if it is a plain statement (ends with a full
     stop: questions and key-value lines make poor stems)."""
-    sentence = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", " ".join(sentence.split()))
-    return sentence if re.search(r"\.[\"')\]]?$", sentence) else None
+    sentence = _LIST_MARKER.sub("", " ".join(sentence.split()))
+    return sentence if _ENDS_STATEMENT.search(sentence) else None
 
 
 @dataclass(frozen=True)
@@ -471,8 +484,9 @@ class Term:
 
 
 @dataclass(frozen=True)
-class _Slot:
-    """A sentence of a chunk with one key term to blank in it."""
+class Slot:
+    """A sentence of a chunk with one key term to blank in it: one cloze, and the stem of
+    a multiple-choice or true/false question."""
 
     material: Material
     sentence: str
@@ -684,8 +698,9 @@ class QuestionBank:
         self.terms = terms
         self.topics = topics
         self.materials = {m.chunk_id: m for m in materials}
-        self._slots: dict[str, list[_Slot]] = {}
-        self._by_topic: dict[str, list[_Slot]] | None = None
+        self.slots: Mapping[str, list[Slot]] = _LazySlots(self)
+        """Per chunk id (in sorted order), what can be asked on it, best first."""
+        self._by_topic: dict[str, list[Slot]] | None = None
         self._topic_matches: dict[str, list[str]] = {}
         self.embed: Embed | None = None
         if embed is not None:
@@ -707,31 +722,31 @@ class QuestionBank:
         materials.sort(key=lambda m: m.chunk_id)
         return cls(KeyTerms.build(materials, topics), topics, materials, embed)
 
+    @classmethod
+    def from_catalog(
+        cls, catalog: Catalog, topics: TopicMap | None, embed: Embed | None = None
+    ) -> QuestionBank:
+        """The bank for everything indexed in the catalog."""
+        return cls.build(catalog.records(catalog.chunk_ids()).values(), topics, embed)
+
     # --- what can be asked ------------------------------------------------------------
 
-    def slots(self, chunk_id: str) -> list[_Slot]:
-        """What can be asked on a chunk of the bank (best first); worked out when first
-        needed, so building the bank costs one pass over the text."""
-        if chunk_id not in self._slots:
-            self._slots[chunk_id] = self._slots_of(self.materials[chunk_id])
-        return self._slots[chunk_id]
-
-    def by_topic(self) -> dict[str, list[_Slot]]:
+    def by_topic(self) -> dict[str, list[Slot]]:
         """Every slot of the corpus by the topic its question is about."""
         if self._by_topic is None:
             self._by_topic = defaultdict(list)
             for chunk_id in sorted(self.materials):
-                for slot in self.slots(chunk_id):
+                for slot in self.slots[chunk_id]:
                     self._by_topic[slot.topic].append(slot)
         return self._by_topic
 
-    def _slots_of(self, material: Material) -> list[_Slot]:
+    def _slots_of(self, material: Material) -> list[Slot]:
         """The (sentence, key term) pairs of a passage that make a sensible cloze, best
-        first, at most `KEYS_PER_SENTENCE` per sentence."""
+        first (names and phrases before words), at most `KEYS_PER_SENTENCE` per sentence."""
         scores = self.terms.chunk_scores.get(material.chunk_id)
         if scores is None:  # a passage the bank was not built from: score by idf alone
             scores = {k: t.score for k, t in self.terms.terms.items()}
-        slots: list[_Slot] = []
+        slots: list[Slot] = []
         for raw in split_sentences(material.text):
             sentence = _readable(raw)
             if sentence is None:
@@ -745,7 +760,10 @@ class QuestionBank:
                     taken += 1
                     if taken == KEYS_PER_SENTENCE:
                         break
-        slots.sort(key=lambda s: -s.score)  # stable: sentence order breaks ties
+        # Names and phrases first: "_____ manages the lifecycle of models" asks about the
+        # material; a plain word of its prose ("the _____ of deploying AI") is easier to
+        # confuse with another. Stable: sentence order breaks ties.
+        slots.sort(key=lambda s: (self.terms.terms[s.key].kind == "word", -s.score))
         return slots
 
     def _keys_in(self, sentence: str, scores: dict[str, float]) -> list[tuple[str, str]]:
@@ -784,7 +802,7 @@ class QuestionBank:
 
     def _slot(
         self, material: Material, sentence: str, key: str, surface: str, score: float
-    ) -> _Slot | None:
+    ) -> Slot | None:
         topic = self._topic_for(key, material)
         if topic is None:
             return None
@@ -802,7 +820,7 @@ class QuestionBank:
             return None
         if re.search(rf"-{BLANK}|{BLANK}-", check.prompt):
             return None  # part of a hyphenated word ("_____-based")
-        return _Slot(material, sentence, key, check.answer, check.prompt, score, topic)
+        return Slot(material, sentence, key, check.answer, check.prompt, score, topic)
 
     def _topic_for(self, key: str, material: Material) -> str | None:
         """The passage's topic whose keywords name the term; else, for a specific term (a
@@ -810,17 +828,37 @@ class QuestionBank:
         else the passage's first topic. A lone word ("agents") is too loose to move a
         question away from what its passage is about."""
         if self.topics is not None:
-            if key not in self._topic_matches:
-                self._topic_matches[key] = [
-                    t.id for t in self.topics.topics if t.matches_heading(key)
-                ]
-            naming = self._topic_matches[key]
+            naming = self._naming(key)
             own = [t for t in material.topics if t in naming]
             if own:
                 return own[0]
             if naming and self.terms.terms[key].kind != "word":
                 return naming[0]
         return material.topics[0] if material.topics else None
+
+    def _naming(self, key: str) -> list[str]:
+        """The topics whose keywords name the term ("data lakes" is named by "data lake")."""
+        if key not in self._topic_matches:
+            forms = {key, " ".join([*key.split()[:-1], _head(key)])}
+            self._topic_matches[key] = [
+                t.id
+                for t in (self.topics.topics if self.topics else ())
+                if any(t.matches_heading(f) for f in forms)
+            ]
+        return self._topic_matches[key]
+
+    def _chunks_about(self, topic: str) -> list[str]:
+        """The chunks that may hold questions on the topic: those tagged with it, and those
+        using a name or phrase its keywords name. Saves working out every chunk's slots."""
+        naming = {
+            k for k, t in self.terms.terms.items() if t.kind != "word" and topic in self._naming(k)
+        }
+        scores = self.terms.chunk_scores
+        return [
+            c
+            for c in sorted(self.materials)
+            if topic in self.materials[c].topics or not naming.isdisjoint(scores[c])
+        ]
 
     # --- questions --------------------------------------------------------------------
 
@@ -849,10 +887,18 @@ class QuestionBank:
     def for_topic(
         self, topic: str, kind: Requested, rng: Random, exclude: Collection[str] = ()
     ) -> Question | None:
-        """A question on the topic from any passage (chosen at random), or None."""
-        slots = list(self.by_topic().get(topic, []))
-        rng.shuffle(slots)
-        for slot in slots:
+        """A question on the topic from any passage, or None: chosen at random among the
+        names and phrases first, then among plain words."""
+        if self._by_topic is not None:
+            slots = list(self._by_topic.get(topic, []))
+        else:
+            chunks = self._chunks_about(topic)
+            slots = [s for c in chunks for s in self.slots[c] if s.topic == topic]
+        words = [s for s in slots if self.terms.terms[s.key].kind == "word"]
+        terms = [s for s in slots if self.terms.terms[s.key].kind != "word"]
+        rng.shuffle(terms)
+        rng.shuffle(words)
+        for slot in terms + words:
             question = self._question(slot, kind, rng)
             if question is not None and question.id not in exclude:
                 return question
@@ -871,7 +917,7 @@ class QuestionBank:
         self, material: Material, kind: Requested, rng: Random, exclude: Collection[str]
     ) -> Iterator[Question]:
         if self.materials.get(material.chunk_id) == material:
-            slots = self.slots(material.chunk_id)
+            slots = self.slots[material.chunk_id]
         else:  # a passage the bank was not built from
             slots = self._slots_of(material)
         seen = set(exclude)
@@ -881,7 +927,7 @@ class QuestionBank:
                 seen.add(question.id)  # two blanks of one sentence state it the same way
                 yield question
 
-    def _question(self, slot: _Slot, kind: Requested, rng: Random) -> Question | None:
+    def _question(self, slot: Slot, kind: Requested, rng: Random) -> Question | None:
         if kind == "mixed":
             kind = rng.choice(["mc", "tf", "cloze"])
             return self._question(slot, kind, rng) or self._question(slot, "cloze", rng)
@@ -891,7 +937,7 @@ class QuestionBank:
             return self._true_false(slot, rng)
         return self._cloze(slot)  # cloze, and short offline
 
-    def _base(self, slot: _Slot) -> dict:
+    def _base(self, slot: Slot) -> dict:
         return {
             "explanation": f'The material says: "{slot.sentence}"',
             "topic": slot.topic,
@@ -900,10 +946,10 @@ class QuestionBank:
             "origin": "offline",
         }
 
-    def _cloze(self, slot: _Slot) -> Question:
+    def _cloze(self, slot: Slot) -> Question:
         return Question(kind="cloze", prompt=slot.prompt, answer=slot.surface, **self._base(slot))
 
-    def _multiple_choice(self, slot: _Slot, rng: Random) -> Question | None:
+    def _multiple_choice(self, slot: Slot, rng: Random) -> Question | None:
         distractors = self.distractors(slot, OPTIONS - 1, rng)
         if len(distractors) < OPTIONS - 1:
             return None
@@ -913,7 +959,7 @@ class QuestionBank:
         prompt = f"{slot.prompt}\nWhich term fills the blank?"
         return Question(kind="mc", prompt=prompt, options=options, answer=key, **self._base(slot))
 
-    def _true_false(self, slot: _Slot, rng: Random) -> Question | None:
+    def _true_false(self, slot: Slot, rng: Random) -> Question | None:
         """The sentence as written (true) or with its key term swapped for a distractor
         (false), with even odds. Only on names and phrases: swapping a plain word of the
         material's prose ("success" for "ability") makes statements no one can call false.
@@ -948,13 +994,25 @@ class QuestionBank:
     # --- distractors ------------------------------------------------------------------
 
     def distractors(
-        self, slot: _Slot, count: int, rng: Random, *, other_topics: bool = False
+        self, slot: Slot, count: int, rng: Random, *, other_topics: bool = False
     ) -> list[str]:
         """Up to `count` terms that could fill the slot's blank but are wrong there; with
         `other_topics`, only terms never used in a passage on the slot's topic."""
         key = self.terms.terms[slot.key]
         passage = slot.material.text.lower()
         pool = self._pool(key, slot.topic, passage)
+        # "clustering, _____, and association rule mining" does not take "k-means
+        # clustering", nor "deep learning's power lies in _____" "deep learning pipelines":
+        # an option repeating the stem's noun or two of its words reads as an echo.
+        words = re.findall(r"[\w-]+", slot.prompt.lower())
+        heads = {_head(w) for w in words}
+        pairs = {f"{a} {b}" for a, b in itertools.pairwise(words)}
+        pool = [
+            t
+            for t in pool
+            if t.head not in heads
+            and not any(f"{a} {b}" in pairs for a, b in itertools.pairwise(t.key.split()))
+        ]
         if other_topics:
             pool = [t for t in pool if slot.topic not in t.topics]
         if not pool:
@@ -1023,6 +1081,26 @@ class QuestionBank:
             return False
         vectors = self.embed([term.text] + [t.text for t in chosen])
         return bool(np.any(vectors[1:] @ vectors[0] >= SYNONYM_COSINE))
+
+
+class _LazySlots(Mapping[str, list[Slot]]):
+    """A chunk's slots, worked out when first looked up: building the bank then costs one
+    pass over the text, and a quiz on one topic never reads the rest."""
+
+    def __init__(self, bank: QuestionBank) -> None:
+        self._bank = bank
+        self._found: dict[str, list[Slot]] = {}
+
+    def __getitem__(self, chunk_id: str) -> list[Slot]:
+        if chunk_id not in self._found:
+            self._found[chunk_id] = self._bank._slots_of(self._bank.materials[chunk_id])
+        return self._found[chunk_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._bank.materials))
+
+    def __len__(self) -> int:
+        return len(self._bank.materials)
 
 
 def _distinct(a: Term, b: Term) -> bool:
