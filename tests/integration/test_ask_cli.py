@@ -6,7 +6,6 @@ half-saved."""
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -20,20 +19,6 @@ from tutor.learner import LearnerStore
 
 QUESTION = "What is few-shot prompting?"
 SOURCE_KEYS = {"n", "source", "heading", "lines"}
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
-def home(indexed_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A writable data dir holding the indexed project corpus."""
-    data_dir = tmp_path / "home"
-    shutil.copytree(indexed_data_dir, data_dir)
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(data_dir))
-    return data_dir
 
 
 def ask(runner: CliRunner, *args: str) -> tuple[int, str, str]:

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from typer.testing import CliRunner
-
 from tests.contracts import INDEX_SUMMARY_KEYS, SEARCH_RESULT_KEYS
 from tutor.cli import app
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def test_index_json_summary_then_nothing_to_do(runner, corpus_copy, embedder):

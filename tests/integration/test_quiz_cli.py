@@ -4,30 +4,12 @@ against the fake Ollama server."""
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
-from pathlib import Path
-
-import pytest
-from typer.testing import CliRunner
 
 from tests.fake_ollama import FakeOllama
 from tutor.cli import app
 
 GRADED_KEYS = {"topic", "kind", "question", "options", "answer_given", "correct", "key", "source"}
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
-def home(indexed_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    data_dir = tmp_path / "home"
-    shutil.copytree(indexed_data_dir, data_dir)
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(data_dir))
-    return data_dir
 
 
 def lines(stdout: str) -> list[dict]:
