@@ -124,3 +124,18 @@ def test_an_interrupted_quiz_resumes_where_it_stopped(runner, home) -> None:
     assert again.exit_code == 1 and "no unfinished quiz" in again.stderr
     listed = json.loads(runner.invoke(app, ["sessions", "--json"]).stdout)
     assert {s["mode"] for s in listed} == {"quiz"}
+
+
+def test_an_exam_stops_when_time_is_up(runner, home, monkeypatch) -> None:
+    import tutor.cli
+
+    clock = iter([0.0, 30.0, 61.0, 200.0, 400.0])
+    monkeypatch.setattr(tutor.cli.time, "monotonic", lambda: next(clock))
+    result = runner.invoke(
+        app, ["exam", "--n", "5", "--minutes", "1", "--offline", "--json"], input="A\nA\nA\n"
+    )
+    assert result.exit_code == 0, result.output
+    *graded, final = lines(result.stdout)
+    # Answered at 30 s, the next answer came at 61 s: past the minute, not counted.
+    assert len(graded) == 1 and final["summary"]["ended"] == "stopped"
+    assert "Time is up." in result.stderr
