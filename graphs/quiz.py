@@ -101,18 +101,22 @@ def kind_for(kind: str, number: int, with_model: bool) -> str:
     return rotation[number % len(rotation)]
 
 
-def after_pick(state: QuizState) -> Literal["ask", "generate", "finish"]:
+def after_pick(state: QuizState) -> Literal["ask", "generate", "pick", "finish"]:
     """A due review goes straight to the learner; otherwise a question is made first."""
     if state.get("summary") is not None:
         return "finish"
+    if state.get("repick"):
+        return "pick"
     return "ask" if state.get("current") else "generate"
 
 
-def after_verify(state: QuizState) -> Literal["ask", "generate", "finish"]:
-    """A verified question is asked; a rejected one is made again (or the quiz ends when
-    the material has nothing usable left)."""
+def after_verify(state: QuizState) -> Literal["ask", "generate", "pick", "finish"]:
+    """A verified question is asked; a rejected one is made again; a topic with nothing
+    usable left sends the quiz to another topic (or ends it when none has anything)."""
     if state.get("summary") is not None:
         return "finish"
+    if state.get("repick"):
+        return "pick"
     return "ask" if state.get("current") else "generate"
 
 
@@ -154,19 +158,28 @@ def pick(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
         review = _due_review(ctx, asked, state.get("topic"))
         if review is not None:
             question, passage = review
-            return _picked(question.topic, "review", passage, question)
-    if state.get("exam"):
-        topic, reason = state["plan"][slot], "exam"
-    elif state.get("topic"):
+            return {**_picked(question.topic, "review", passage, question), "repick": False}
+    exhausted = set(state.get("exhausted", []))
+    if state.get("topic"):
         topic, reason = state["topic"], "named"
+    elif state.get("exam") and state["plan"][slot] not in exhausted:
+        topic, reason = state["plan"][slot], "exam"
     else:
         counts = Counter(_asked_topics(state))
         rows = ctx.learner_store.progress(ctx.learner_name, ctx.topics.topics)
+        rows = [row for row in rows if row.topic not in exhausted]
+        if not rows:
+            return {"current": None, "summary": _summary(state, ctx, "no material")}
         topic, reason = choose_topic(rows, counts)
+        reason = "exam" if state.get("exam") else reason
     passage = _fresh_passage(ctx, topic, set(state.get("used_chunks", [])))
     if passage is None:
-        return {"current": None, "passage": "", "summary": _summary(state, ctx, "no material")}
-    return {**_picked(topic, reason, passage["text"], None), "pending_passage": passage}
+        return _exhausted(state, ctx, topic)
+    return {
+        **_picked(topic, reason, passage["text"], None),
+        "pending_passage": passage,
+        "repick": False,
+    }
 
 
 def generate(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
@@ -205,8 +218,7 @@ def generate(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
             return {
                 "used_chunks": used,
                 "attempts": attempts,
-                "current": None,
-                "summary": _summary(state, ctx, "no material"),
+                **_exhausted(state, ctx, state["pending_topic"]),
             }
         return {
             "used_chunks": used,
@@ -241,7 +253,7 @@ def verify(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
         return {}
     rejected = {"current": None, "rejected": state.get("rejected", 0) + 1}
     if state.get("attempts", 0) >= GIVE_UP_ATTEMPTS:
-        return {**rejected, "summary": _summary(state, ctx, "no material")}
+        return {**rejected, **_exhausted(state, ctx, state["pending_topic"])}
     return rejected
 
 
@@ -341,6 +353,19 @@ def topic_weights(ctx: TutorContext) -> dict[str, float]:
     """How much of the material each topic has (its share of chunks): the exam's weights."""
     counts = ctx.retriever.catalog.topic_counts()
     return {t.id: float(counts.get(t.id, 0)) for t in ctx.topics.topics if counts.get(t.id)}
+
+
+def _exhausted(state: QuizState, ctx: TutorContext, topic: str) -> dict:
+    """A topic with nothing usable left: another topic is picked, unless the quiz is on
+    this one topic, which then ends."""
+    if state.get("topic"):
+        return {"current": None, "summary": _summary(state, ctx, "no material")}
+    return {
+        "current": None,
+        "exhausted": [*state.get("exhausted", []), topic],
+        "repick": True,
+        "attempts": 0,
+    }
 
 
 def _picked(topic: str, reason: str, passage: str, question: Question | None) -> dict:

@@ -39,6 +39,10 @@ class QuizState(TypedDict, total=False):
     pending_topic: str
     pending_passage: dict
     """The passage picked to make the next question from (a `PassageRef`)."""
+    exhausted: list[str]
+    """Topics with no usable question left in this quiz; picks skip them."""
+    repick: bool
+    """Set when the current topic ran dry: the next step picks again."""
     reason: PickReason
     attempts: int
     """Generation attempts for the current slot."""

@@ -66,3 +66,9 @@ def test_edges() -> None:
     assert after_remember({"n": 2, "results": [1]}) == "pick"
     assert after_remember({"n": 2, "results": [1, 2]}) == "finish"
     assert after_remember({"n": 5, "results": [1], "reply": {"stop": True}}) == "finish"
+
+
+def test_a_dry_topic_sends_the_quiz_back_to_pick() -> None:
+    assert after_pick({"repick": True, "current": None}) == "pick"
+    assert after_verify({"repick": True, "current": None}) == "pick"
+    assert after_verify({"repick": True, "summary": {"ended": "no material"}}) == "finish"

@@ -254,3 +254,25 @@ def test_question_model_round_trips() -> None:
         ).model_dump_json()
     )
     assert q.kind == "tf" and q.id
+
+
+def test_a_topic_that_runs_dry_hands_over_to_other_topics(make_quiz) -> None:
+    session = make_quiz()
+    step = session.start(n=20, kind="mc")
+    topics = []
+    while step.question is not None:
+        topics.append(step.question["topic"])
+        step = session.answer(step.quiz, "A")
+    assert step.summary["asked"] == 20 and step.summary["ended"] == "done"
+    assert len(set(topics)) >= 10
+
+
+def test_a_named_topic_that_runs_dry_ends_the_quiz(make_quiz) -> None:
+    session = make_quiz()
+    step = session.start(n=200, kind="tf", topic="lakehouse-platform")
+    asked = set()
+    while step.question is not None:
+        asked.add(step.question["question"])
+        step = session.answer(step.quiz, "True")
+    assert 0 < len(asked) < 200  # every true/false question on the topic, none twice
+    assert step.summary["ended"] == "no material" and step.summary["asked"] == len(asked)
