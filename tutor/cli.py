@@ -357,7 +357,16 @@ def _run_quiz(
 
         if load_topics(settings.topics_path).get(options["topic"]) is None:
             raise fail(f"no topic '{options['topic']}': see `tutor progress --json` for ids")
-    context = open_context(settings, offline=offline, learner=learner)
+    # Loading the embedding model and building the question bank take seconds.
+    waiting = err.status("Preparing questions…") if err.is_terminal else None
+    if waiting is not None:
+        waiting.start()
+    try:
+        context = open_context(settings, offline=offline, learner=learner)
+    except BaseException:
+        if waiting is not None:
+            waiting.stop()
+        raise
     if context.chat_model is None and context.offline_reason and not offline:
         err.print(f"[dim]Offline: {context.offline_reason}[/]", soft_wrap=True)
     session = QuizSession(context, open_checkpointer(settings))
@@ -372,6 +381,8 @@ def _run_quiz(
             options["exam"] = step.question is not None and step.question.get("exam", False)
         else:
             step = session.start(**options)
+        if waiting is not None:
+            waiting.stop()
         while step.question is not None:
             _show_question(ask, step.question)
             line = sys.stdin.readline()
@@ -388,6 +399,8 @@ def _run_quiz(
                 elif not options["exam"]:
                     _show_feedback(step.graded)
     finally:
+        if waiting is not None:
+            waiting.stop()
         session.close()
     summary = step.summary or {}
     if as_json:
