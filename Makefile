@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/retrieval_eval.py
 	$(BIN)/python benchmarks/coverage_eval.py
 	$(BIN)/python benchmarks/latency.py
+	$(BIN)/python benchmarks/quiz_latency.py
 	$(BIN)/python benchmarks/index_bench.py
 
 clean:
