@@ -372,6 +372,7 @@ def _run_quiz(
     session = QuizSession(context, open_checkpointer(settings))
     ask = err if as_json else out  # with --json, questions go to stderr, results to stdout
     deadline = time.monotonic() + minutes * 60 if minutes else None
+    held: list[dict] = []
     try:
         if resume:
             unfinished = session.unfinished()
@@ -385,7 +386,7 @@ def _run_quiz(
             waiting.stop()
         while step.question is not None:
             _show_question(ask, step.question)
-            line = sys.stdin.readline()
+            line = _read_answer()
             if not line or (deadline is not None and time.monotonic() > deadline):
                 if line:
                     ask.print("Time is up.")
@@ -394,19 +395,33 @@ def _run_quiz(
             answer, confidence = _confidence(line.strip())
             step = session.answer(step.quiz, answer, confidence)
             if step.graded is not None:
-                if as_json:
-                    print(json.dumps(_graded_json(step.graded)), flush=True)
-                elif not options["exam"]:
-                    _show_feedback(step.graded)
+                held.append(step.graded)
+                if not options["exam"]:  # an exam shows nothing until the end
+                    _emit_graded(step.graded, as_json)
     finally:
         if waiting is not None:
             waiting.stop()
         session.close()
+    if options["exam"] and as_json:  # the answers' grades, only now the exam is over
+        for graded in held:
+            _emit_graded(graded, as_json=True)
     summary = step.summary or {}
     if as_json:
         print(json.dumps({"summary": summary}), flush=True)
     else:
         _show_summary(summary)
+
+
+def _read_answer() -> str:
+    """One answer line from stdin ("" at the end of input)."""
+    return sys.stdin.readline()
+
+
+def _emit_graded(graded: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(_graded_json(graded)), flush=True)
+    else:
+        _show_feedback(graded)
 
 
 def _confidence(answer: str) -> tuple[str, str | None]:

@@ -139,3 +139,28 @@ def test_an_exam_stops_when_time_is_up(runner, home, monkeypatch) -> None:
     # Answered at 30 s, the next answer came at 61 s: past the minute, not counted.
     assert len(graded) == 1 and final["summary"]["ended"] == "stopped"
     assert "Time is up." in result.stderr
+
+
+def test_an_exam_in_json_prints_grades_only_after_the_last_answer(
+    runner, home, monkeypatch
+) -> None:
+    import sys
+
+    import tutor.cli
+
+    printed_before_answers: list[str] = []
+    answers = iter(["A\n", "B\n", "C\n"])
+
+    def read_answer() -> str:
+        # What has been written so far (the runner's capture, questions included).
+        sys.stdout.flush()
+        printed_before_answers.append(sys.stdout.buffer.getvalue().decode())
+        return next(answers)
+
+    monkeypatch.setattr(tutor.cli, "_read_answer", read_answer)
+    result = runner.invoke(app, ["exam", "--n", "3", "--offline", "--json"])
+    assert result.exit_code == 0, result.output
+    *graded, final = lines(result.stdout)
+    assert len(graded) == 3 and final["summary"]["asked"] == 3
+    assert len(printed_before_answers) == 3
+    assert printed_before_answers[:3] == ["", "", ""]  # no grade shown while the exam runs
