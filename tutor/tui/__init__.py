@@ -1,0 +1,1 @@
+"""The Textual front end: `TutorApp` and its screens and widgets."""

@@ -1,0 +1,51 @@
+"""The sidebar: the learner's weakest topics, each with a mastery bar."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Label, ProgressBar
+
+from tutor.learner import TopicProgress
+
+SHOWN = 3
+
+
+class WeakTopics(Vertical):
+    """The `SHOWN` weakest topics; the screen hands in fresh rows after every answer."""
+
+    DEFAULT_CSS = """
+    WeakTopics {
+        height: auto;
+    }
+    WeakTopics .title {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    WeakTopics .topic {
+        width: 100%;
+        text-overflow: ellipsis;
+        text-wrap: nowrap;
+    }
+    WeakTopics ProgressBar {
+        margin-bottom: 1;
+    }
+    WeakTopics ProgressBar Bar {
+        width: 1fr;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label("Weakest topics", classes="title")
+        yield Label("…", id="no-topics")
+
+    async def show(self, rows: Sequence[TopicProgress]) -> None:
+        """Replace the list with these rows, weakest first."""
+        await self.query(".row").remove()
+        self.query_one("#no-topics").display = not rows
+        for row in rows[:SHOWN]:
+            bar = ProgressBar(total=100, show_eta=False, classes="row")
+            bar.progress = round(row.mastery.mastery * 100)
+            await self.mount(Label(row.title, classes="topic row"), bar)
