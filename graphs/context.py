@@ -50,6 +50,8 @@ class TutorContext:
     learner: str | None = None
     """Whose memory is written; the settings' learner if None."""
     k: int = DEFAULT_PASSAGES
+    cancel: threading.Event | None = None
+    """Set while an answer streams to stop it at the next token (the TUI's Esc)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()

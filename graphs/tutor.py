@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Iterator
 from typing import Literal
 
 from langchain_core.messages import AIMessage, HumanMessage
@@ -30,6 +31,7 @@ from graphs.prompts import plan_answer_prompt, rewrite_messages
 from graphs.routing import classify_turn, small_talk_kind, standalone_query
 from graphs.state import PassageRef, TutorInput, TutorState, passage_ref, source_ref
 from tutor.checks import CheckQuestion, build_check, grade_reply
+from tutor.errors import TurnCancelled
 from tutor.learner import LearnerEvent
 from tutor.llm import OllamaError, stream_text
 from tutor.sanitize import neutralise_model_text, strip_control
@@ -112,7 +114,9 @@ def answer(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
         budget_tokens=ctx.settings.num_ctx - ctx.settings.answer_tokens,
     )
     try:
-        text = "".join(stream_text(ctx.chat_model, plan.messages, ctx.settings))
+        text = "".join(
+            _until_cancelled(stream_text(ctx.chat_model, plan.messages, ctx.settings), ctx)
+        )
     except OllamaError as error:
         if error.started:
             raise  # a cut answer must not be kept as if it were complete
@@ -324,6 +328,16 @@ def turn_topics(query: str, passages: list[PassageRef], topics: TopicMap | None)
             votes[topic] = votes.get(topic, 0.0) + 1.0 / passage["n"]
     ranked = sorted(votes, key=lambda t: (-votes[t], t))
     return ranked[:1]
+
+
+def _until_cancelled(pieces: Iterator[str], ctx: TutorContext) -> Iterator[str]:
+    """The streamed answer, stopped at the next token once `ctx.cancel` is set; closing the
+    stream closes the connection, so the model stops writing too."""
+    for piece in pieces:
+        if ctx.cancel is not None and ctx.cancel.is_set():
+            pieces.close()
+            raise TurnCancelled("the answer was stopped")
+        yield piece
 
 
 def _rewrite(question: str, state: TutorState, ctx: TutorContext) -> str:

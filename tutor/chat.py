@@ -4,6 +4,7 @@ sessions. The CLI and the TUI are thin layers over `TutorChat`."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -172,8 +173,10 @@ class TutorChat:
         session: str,
         socratic: bool | None = None,
         on_token: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> TurnResult:
-        """Run one turn; answer tokens go to `on_token` as they arrive.
+        """Run one turn; answer tokens go to `on_token` as they arrive. Setting `cancel`
+        stops the answer at its next token: `TurnCancelled` is raised, nothing is saved.
 
         Raises `OllamaError` when the model's answer is cut off mid-way: the partial text
         was streamed but the turn is not saved, and the conversation stays as it was.
@@ -183,6 +186,7 @@ class TutorChat:
         if socratic is not None:
             turn["socratic"] = socratic
         streamed = False
+        self.context.cancel = cancel
         # One checkpoint per turn, written when it ends: a turn is saved whole or not at
         # all, and a long session does not pay for a write after every node.
         for kind, payload in self.graph.stream(

@@ -30,8 +30,8 @@ from tutor.config import Settings
 from tutor.errors import TutorError
 
 app = typer.Typer(
-    help="A study tutor for the Databricks Certified Generative AI Engineer Associate exam.",
-    no_args_is_help=True,
+    help="A study tutor for the Databricks Certified Generative AI Engineer Associate exam. "
+    "Run `tutor` alone in a terminal to open the app.",
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -40,6 +40,19 @@ err = Console(stderr=True, highlight=False)
 
 P = ParamSpec("P")
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+@app.callback(invoke_without_command=True)
+def open_app(context: typer.Context) -> None:
+    """`tutor` alone opens the app in a terminal, and prints this help anywhere else."""
+    if context.invoked_subcommand is not None:
+        return
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from tutor.tui.app import run
+
+        run()
+    else:
+        print(context.get_help())
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

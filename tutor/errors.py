@@ -25,3 +25,7 @@ class EmptyIndexError(TutorError):
 
 class StoreVersionError(TutorError):
     """The data dir was written by a newer version of the tutor."""
+
+
+class TurnCancelled(TutorError):
+    """The learner stopped an answer while it was being written; the turn is not saved."""

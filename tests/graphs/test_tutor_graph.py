@@ -297,3 +297,18 @@ def test_near_miss_questions_are_not_covered(conversation, question: str) -> Non
     out = conversation(model).ask(question)
     assert out["passages"] == [] and "does not cover" in out["answer"]
     assert model.calls == []
+
+
+def test_a_cancelled_answer_raises_and_saves_nothing(conversation) -> None:
+    import threading
+
+    from tutor.errors import TurnCancelled
+
+    chat = conversation(ScriptedChatModel(replies=["RAG grounds answers " * 50]))
+    chat.context.cancel = threading.Event()
+    chat.context.cancel.set()
+    with pytest.raises(TurnCancelled):
+        chat.ask(RAG)
+    assert chat.state.get("messages", []) == [] and chat.events() == []
+    chat.context.cancel = None
+    assert chat.ask(RAG)["mode"] == "ollama"

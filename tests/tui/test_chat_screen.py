@@ -38,10 +38,13 @@ class SlowChatModel(ScriptedChatModel):
     """Streams like the scripted model, but waits between words, as a CPU-bound model does."""
 
     delay: float = 0.05
+    streamed: int = 0
+    """Chunks handed out so far: a stopped answer stops asking for more."""
 
     def _stream(self, *args: Any, **kwargs: Any) -> Iterator:
         for chunk in super()._stream(*args, **kwargs):
             time.sleep(self.delay)
+            self.streamed += 1
             yield chunk
 
 
@@ -170,7 +173,8 @@ def test_questions_typed_while_loading_wait_for_the_tutor(data_dir: Path) -> Non
 
 def test_escape_stops_an_answer_and_saves_nothing(data_dir: Path) -> None:
     reply = " ".join(["Reinforcement learning from human feedback [1] ranks outputs."] * 8)
-    chat = TutorChat.open(Settings(), chat_model=SlowChatModel(replies=[reply], delay=0.03))
+    model = SlowChatModel(replies=[reply], delay=0.03)
+    chat = TutorChat.open(Settings(), chat_model=model)
     app = TutorApp(chat=chat)
 
     async def scenario() -> None:
@@ -188,6 +192,8 @@ def test_escape_stops_an_answer_and_saves_nothing(data_dir: Path) -> None:
             partial = exchange.answer.source
             assert "human" in partial and len(partial) < len(reply)
             await until(pilot, lambda: not app.chat_screen.busy)
+            # The model's stream was closed at the next token, not read to its end.
+            assert model.streamed < len(reply.split()) // 2
             assert exchange.answer.source == partial and state(exchange) == "(stopped)"
             assert not sources(exchange)
             assert box.value == "next q" and app.focused is box

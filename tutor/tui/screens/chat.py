@@ -19,16 +19,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
 from tutor.chat import TurnResult, TutorChat
-from tutor.errors import TutorError
+from tutor.errors import TurnCancelled, TutorError
 from tutor.learner import TopicProgress
 from tutor.tui.widgets.exchange import Exchange
 from tutor.tui.widgets.question_input import QuestionInput
 from tutor.tui.widgets.status_line import StatusLine
 from tutor.tui.widgets.weak_topics import SHOWN, WeakTopics
-
-
-class _Stopped(Exception):
-    """Raised from the token callback to abort a run; the graph then saves nothing."""
 
 
 def mode_label(chat: TutorChat) -> str:
@@ -108,9 +104,8 @@ class ChatScreen(Screen):
     async def action_stop(self) -> None:
         """Stop the answer being written; the turn is then not saved.
 
-        The screen shows it stopped at once. The run itself ends at the model's next token:
-        `TutorChat.ask` only sees the abort in its own loop, after LangGraph has waited for
-        the answer node, so a queued question starts once the model has finished.
+        The screen shows it stopped at once; the run ends at the model's next token (the
+        answer node checks the cancel signal and closes the model's stream).
         """
         if self._busy and not self._stop.is_set() and self._current is not None:
             self._stop.set()
@@ -132,14 +127,13 @@ class ChatScreen(Screen):
         assert chat is not None and self.session is not None
 
         def on_token(token: str) -> None:
-            if stop.is_set():
-                raise _Stopped
-            self.app.call_from_thread(exchange.write, token)
+            if not stop.is_set():  # tokens already in flight after Esc are dropped
+                self.app.call_from_thread(exchange.write, token)
 
         try:
-            result = chat.ask(question, session=self.session, on_token=on_token)
+            result = chat.ask(question, session=self.session, on_token=on_token, cancel=stop)
             rows = weakest(chat)
-        except _Stopped:
+        except TurnCancelled:
             self.app.call_from_thread(self._ended, exchange, "(stopped)")
         except Exception as error:  # any failure becomes a notification, never a traceback
             self.app.call_from_thread(self._failed, question, exchange, error)
