@@ -164,3 +164,20 @@ def test_an_exam_in_json_prints_grades_only_after_the_last_answer(
     assert len(graded) == 3 and final["summary"]["asked"] == 3
     assert len(printed_before_answers) == 3
     assert printed_before_answers[:3] == ["", "", ""]  # no grade shown while the exam runs
+
+
+def test_confidence_marks_set_the_review_rating(runner, home) -> None:
+    import sqlite3
+
+    result = runner.invoke(
+        app, ["quiz", "--n", "2", "--kind", "tf", "--offline", "--json"], input="True !\nTrue ?\n"
+    )
+    assert result.exit_code == 0, result.output
+    *graded, _ = lines(result.stdout)
+    assert [g["answer_given"] for g in graded] == ["True", "True"]
+    with sqlite3.connect(home / "learner.sqlite") as db:
+        rows = db.execute("SELECT correct, rating FROM answers ORDER BY at").fetchall()
+    # Sure and right: Easy (4); unsure and right: Hard (2); wrong either way: Again (1).
+    expected = [(1, 4) if g["correct"] else (0, 1) for g in graded[:1]]
+    expected += [(1, 2) if g["correct"] else (0, 1) for g in graded[1:]]
+    assert rows == expected
