@@ -67,6 +67,11 @@ class TutorContext:
                 self._bank = QuestionBank.build(records, self.topics, self.embed)
             return self._bank
 
+    def forget_question_bank(self) -> None:
+        """The material changed (a reindex): the next quiz builds the bank afresh."""
+        with self._lock:
+            self._bank = None
+
     @property
     def learner_name(self) -> str:
         return self.learner or self.settings.learner

@@ -30,6 +30,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data_dir = tmp_path / "data"
     monkeypatch.setenv("TUTOR_DATA_DIR", str(data_dir))
     monkeypatch.setenv("TUTOR_CORPUS_DIR", str(PROJECT_CORPUS))
+    monkeypatch.setenv("TUTOR_CONFIG_FILE", str(tmp_path / "config" / "config.toml"))
     # Nothing listens here, so an accidental Ollama call fails fast instead of hanging.
     monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")
     return data_dir

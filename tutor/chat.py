@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
@@ -41,6 +41,8 @@ class TurnResult:
     """The verdict on the learner's reply to the previous check, if this turn was one."""
     streamed: bool
     """Whether the answer text already went out through `on_token`."""
+    passages: list[dict] = field(default_factory=list)
+    """The retrieved passages with their text; a source's `n` is a passage's `n`."""
 
     def to_json(self) -> dict:
         return {
@@ -106,6 +108,8 @@ def choose_mode(settings: Settings, offline: bool) -> tuple[bool, str | None]:
     """Offline or not, and why: the server must answer and have the model pulled."""
     if offline:
         return True, "offline mode was asked for (--offline)"
+    if settings.offline:
+        return True, "offline mode is on in the settings (TUTOR_OFFLINE or the Settings screen)"
     status = server_status(settings)
     # `error` covers both an unreachable server and a model that is not pulled.
     return (True, str(status.error)) if status.error is not None else (False, None)
@@ -214,6 +218,7 @@ class TutorChat:
             check=(values.get("check") or {}).get("prompt"),
             grade=values.get("grade"),
             streamed=streamed and values.get("mode") == "ollama",
+            passages=[dict(p) for p in values.get("passages", [])],
         )
 
     def history(self, session: str) -> list[tuple[str, str]]:

@@ -1,13 +1,25 @@
-"""Settings, read from the environment (``TUTOR_*`` and Ollama's own ``OLLAMA_HOST``)."""
+"""Settings, read from the environment (``TUTOR_*`` and Ollama's own ``OLLAMA_HOST``) and
+from the learner's config file (what the app's Settings screen saves); the environment wins."""
 
 from __future__ import annotations
 
+import os
+import tomllib
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import platformdirs
+import tomli_w
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from tutor.errors import TutorError
 
 # The study material ships beside the package in a source checkout.
 PROJECT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -21,6 +33,28 @@ def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("study-tutor", appauthor=False))
 
 
+def config_path() -> Path:
+    """The learner's config file: `TUTOR_CONFIG_FILE`, or `config.toml` in the user config dir."""
+    chosen = os.environ.get("TUTOR_CONFIG_FILE")
+    if chosen:
+        return Path(chosen).expanduser()
+    return Path(platformdirs.user_config_dir("study-tutor", appauthor=False)) / "config.toml"
+
+
+SAVED_SETTINGS = ("ollama_host", "ollama_model", "socratic", "learner", "offline")
+"""What the app's Settings screen may write to the config file."""
+
+
+class _ConfigFile(TomlConfigSettingsSource):
+    """The config file as a settings source; a broken file is a one-line error, not a crash."""
+
+    def _read_file(self, file_path: Path) -> dict[str, Any]:
+        try:
+            return super()._read_file(file_path)
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise TutorError(f"cannot read the config file {file_path}: {error}") from None
+
+
 def _default_corpus_dir() -> Path:
     return PROJECT_CORPUS if PROJECT_CORPUS.is_dir() else Path.cwd() / "corpus"
 
@@ -28,7 +62,19 @@ def _default_corpus_dir() -> Path:
 class Settings(BaseSettings):
     """Everything the tutor can be told from outside; each field maps to ``TUTOR_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="TUTOR_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TUTOR_", extra="ignore", validate_by_name=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Arguments, then the environment, then the config file the app writes.
+        return init_settings, env_settings, _ConfigFile(settings_cls, toml_file=config_path())
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     """Where the index, manifest and learner data live."""
@@ -81,6 +127,9 @@ class Settings(BaseSettings):
     offer_checks: bool = True
     """After an explanation, offer a one-question check on the topic."""
 
+    offline: bool = False
+    """Never call Ollama: answers quote the material (as `--offline` does)."""
+
     @cached_property
     def topics_path(self) -> Path:
         return self.topics_file or self.corpus_dir / "topics.toml"
@@ -119,3 +168,27 @@ class Settings(BaseSettings):
         if ":" not in rest.split("/", 1)[0]:
             rest = rest.split("/", 1)[0] + ":11434"
         return f"{scheme}://{rest}".rstrip("/")
+
+
+def save_settings(changes: dict[str, Any]) -> Path:
+    """Merge `changes` into the config file (atomically: a crash leaves the old file whole)
+    and return its path. Only the settings the app lets the learner change are accepted."""
+    unknown = set(changes) - set(SAVED_SETTINGS)
+    if unknown:
+        raise ValueError(f"not a saved setting: {', '.join(sorted(unknown))}")
+    path = config_path()
+    current: dict[str, Any] = {}
+    if path.exists():
+        try:
+            current = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise TutorError(f"cannot read the config file {path}: {error}") from None
+    current.update(changes)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".toml.partial")
+        partial.write_text(tomli_w.dumps(current), encoding="utf-8")
+        partial.replace(path)
+    except OSError as error:
+        raise TutorError(f"cannot save the settings to {path}: {error}") from None
+    return path

@@ -29,3 +29,10 @@ class StoreVersionError(TutorError):
 
 class TurnCancelled(TutorError):
     """The learner stopped an answer while it was being written; the turn is not saved."""
+
+
+def one_line(error: BaseException) -> str:
+    """An error as one line for the learner; the tutor's own errors already are one."""
+    if isinstance(error, TutorError):
+        return str(error)
+    return f"{type(error).__name__}: {error}".splitlines()[0]

@@ -1,77 +1,237 @@
-"""The tutor's terminal app: paints at once, loads the models in a worker, then chats."""
+"""The tutor's terminal app: paints at once, loads (and on first run indexes) in workers,
+then hands every screen the same services. Screens are modes: F2-F6 or the palette."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
+from tutor.catalog import Catalog
 from tutor.chat import TutorChat
 from tutor.config import Settings
-from tutor.tui.screens.chat import ChatScreen, weakest
+from tutor.errors import one_line
+from tutor.index import IndexSummary
+from tutor.llm import server_status
+from tutor.tui.screens.base import TutorScreen
+from tutor.tui.screens.chat import ChatScreen
+from tutor.tui.screens.help import HelpScreen
+from tutor.tui.screens.library import LibraryScreen
+from tutor.tui.screens.progress import ProgressScreen
+from tutor.tui.screens.quiz import QuizScreen
+from tutor.tui.screens.settings import SettingsScreen
+from tutor.tui.services import Services
+
+RECHECK_SECONDS = 30.0
+"""How often an offline tutor looks for Ollama again (a request of ~2 s at most)."""
 
 
-def open_default_chat() -> TutorChat:
-    """The real tutor from the environment's settings (Ollama if it answers)."""
-    return TutorChat.open(Settings())
+def open_default_chat(settings: Settings) -> TutorChat:
+    """The real tutor from these settings (Ollama if it answers)."""
+    return TutorChat.open(settings)
+
+
+def index_is_empty(settings: Settings) -> bool:
+    catalog = Catalog.open_for_reading(settings.catalog_path)
+    if catalog is None:
+        return True
+    try:
+        return catalog.count_chunks() == 0
+    finally:
+        catalog.close()
 
 
 class TutorApp(App):
-    """The study tutor. Pass `chat` (tests do) or a factory that builds one."""
+    """The study tutor. Tests pass `chat` (with a fake model) or `settings`."""
 
     CSS_PATH = "tutor.tcss"
     TITLE = "Study tutor"
+    SUB_TITLE = "Databricks Generative AI Engineer Associate"
+    DEFAULT_MODE = "chat"
+    MODES: ClassVar[dict] = {
+        "quiz": QuizScreen,
+        "progress": ProgressScreen,
+        "library": LibraryScreen,
+        "settings": SettingsScreen,
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("f1", "help", "Help"),
+        Binding("f2", "switch_mode('chat')", "Chat"),
+        Binding("f3", "switch_mode('quiz')", "Quiz"),
+        Binding("f4", "switch_mode('progress')", "Progress"),
+        Binding("f5", "switch_mode('library')", "Library"),
+        Binding("f6", "switch_mode('settings')", "Settings"),
     ]
 
     def __init__(
         self,
         chat: TutorChat | None = None,
-        open_chat: Callable[[], TutorChat] = open_default_chat,
+        *,
+        settings: Settings | None = None,
+        open_chat: Callable[[Settings], TutorChat] = open_default_chat,
+        recheck_seconds: float = RECHECK_SECONDS,
     ) -> None:
         super().__init__()
         self.chat = chat
+        self.services: Services | None = None
+        self._settings = settings
         self._open_chat = open_chat
         self._owns_chat = chat is None
+        self._recheck_seconds = recheck_seconds
         self.chat_screen = ChatScreen()
+        self.add_mode("chat", lambda: self.chat_screen)
 
     def on_mount(self) -> None:
-        self.push_screen(self.chat_screen)
         self._load()
+        self.set_interval(self._recheck_seconds, self.recheck_ollama)
+
+    # --- loading -------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self) -> None:
-        # Loading the embedding model and checking Ollama take seconds: off the UI thread.
+        # Reading settings, indexing a fresh data dir, loading the embedding model and
+        # asking Ollama all take time: off the UI thread, after the first paint.
         try:
-            chat = self.chat or self._open_chat()
-            rows = weakest(chat)
+            chat = self.chat
+            if chat is None:
+                settings = self._settings or Settings()
+                if index_is_empty(settings):
+                    self._first_index(settings)
+                chat = self._open_chat(settings)
+            chat.context.ready()
         except Exception as error:
             self.call_from_thread(
                 self.notify,
-                str(error),
+                one_line(error),
                 title="The tutor could not start",
                 severity="error",
-                timeout=30,
+                timeout=60,
                 markup=False,
             )
             return
-        self.call_from_thread(self._chat_ready, chat, rows)
+        self.call_from_thread(self._services_loaded, Services(chat))
 
-    async def _chat_ready(self, chat: TutorChat, rows: list) -> None:
-        self.chat = chat
-        await self.chat_screen.attach(chat, rows)
+    def _first_index(self, settings: Settings) -> None:
+        """Index the bundled material on a fresh data dir; the chat shows the progress and
+        keeps the questions typed meanwhile."""
+        from tutor.index import Indexer
+
+        screen = self.chat_screen
+        self.call_from_thread(screen.indexing_started)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            self.call_from_thread(screen.indexing_progress, stage, done, total)
+
+        summary: IndexSummary = Indexer(settings, progress=progress).run()
+        self.call_from_thread(screen.indexing_finished, summary)
+
+    async def _services_loaded(self, services: Services) -> None:
+        self.chat = services.chat
+        self.services = services
+        for screen in self._tutor_screens():
+            await screen.receive(services)
+
+    def _tutor_screens(self) -> Iterable[TutorScreen]:
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if isinstance(screen, TutorScreen):
+                    yield screen
+
+    # --- Ollama coming and going -----------------------------------------------------------
+
+    def recheck_ollama(self) -> None:
+        """Offline because Ollama was missing? Look again, quietly (a timer calls this)."""
+        services = self.services
+        if services is None or not services.offline or services.settings.offline:
+            return
+        if self.chat_screen.busy:
+            return
+        self._reconnect(quiet=True)
+
+    def action_retry_ollama(self) -> None:
+        if self.services is not None:
+            self._reconnect(quiet=False)
+
+    @work(thread=True, exclusive=True, group="reconnect", exit_on_error=False)
+    def _reconnect(self, quiet: bool, settings: Settings | None = None) -> None:
+        services = self.services
+        assert services is not None
+        try:
+            if quiet and server_status(services.settings).error is not None:
+                return  # still away: nothing to say
+            was_offline = services.offline
+            reason = services.reconnect(settings)
+        except Exception as error:
+            self.call_from_thread(
+                self.notify, one_line(error), title="Settings", severity="error", markup=False
+            )
+            return
+        if reason is None:
+            message = f"Answering with {services.mode_label}."
+            title = "Ollama is back" if was_offline else "Ollama"
+            self.call_from_thread(self.notify, message, title=title, markup=False)
+        elif not quiet:
+            self.call_from_thread(
+                self.notify, reason, title="Still offline", severity="warning", markup=False
+            )
+        self.call_from_thread(self.services_changed)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use new settings now (the Settings screen saved them): model, host, learner."""
+        if self.services is not None:
+            self._reconnect(False, settings)
+
+    def went_offline(self, reason: str) -> None:
+        """A turn found Ollama gone: offline until the periodic check finds it again."""
+        if self.services is not None and not self.services.offline:
+            self.services.go_offline(reason)
+            self.call_later(self.services_changed)
+
+    async def services_changed(self) -> None:
+        if self.services is None:
+            return
+        for screen in self._tutor_screens():
+            if screen.services is not None:
+                await screen.services_changed(self.services)
+
+    # --- commands -----------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        chat = self.chat_screen
+        goto = [
+            ("Chat", "Ask about the material (F2)", "chat"),
+            ("Quiz", "Choose a quiz or the exam simulation (F3)", "quiz"),
+            ("Progress", "Mastery per topic, reviews due, progress over time (F4)", "progress"),
+            ("Library", "The study material and its index; reindex (F5)", "library"),
+            ("Settings", "Ollama host and model, Socratic mode, learner, offline (F6)", "settings"),
+        ]
+        for title, help, mode in goto:
+            yield SystemCommand(title, help, lambda mode=mode: self.switch_mode(mode))
+        yield SystemCommand("Help", "Keys and screens (F1)", self.action_help)
+        yield SystemCommand(
+            "New conversation", "Start a fresh conversation in the chat", chat.action_new
+        )
+        yield SystemCommand(
+            "Resume a conversation", "Pick an earlier conversation", chat.action_resume
+        )
+        yield SystemCommand(
+            "Toggle Socratic mode",
+            "Hints and a question back instead of the answer (this conversation)",
+            chat.action_socratic,
+        )
+        yield SystemCommand(
+            "Retry Ollama", "Look for the Ollama server and model again", self.action_retry_ollama
+        )
 
     def action_help(self) -> None:
-        self.notify(
-            "Enter asks · ↑/↓ recall earlier questions · Esc stops an answer · "
-            "Ctrl+P commands · Ctrl+Q quits",
-            title="Keys",
-        )
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def on_unmount(self) -> None:
         if self._owns_chat and self.chat is not None:
@@ -79,5 +239,5 @@ class TutorApp(App):
 
 
 def run() -> None:
-    """Start the TUI (the `tutor` console script can call this)."""
+    """Start the TUI (`tutor` alone in a terminal)."""
     TutorApp().run()

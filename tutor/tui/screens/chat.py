@@ -1,7 +1,8 @@
-"""The conversation: ask, watch the answer stream in, see its sources and weak topics.
+"""The conversation: ask, watch the answer stream in, read its sources and weak topics.
 
 Questions are asked one at a time in a thread worker (`TutorChat.ask` blocks). Questions
-typed before the tutor is loaded, or while an answer is still coming, wait in a queue.
+typed before the tutor is loaded (or indexed), or while an answer is still coming, wait in
+a queue.
 """
 
 from __future__ import annotations
@@ -15,25 +16,21 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Footer, Header, Input, Static
 
 from tutor.chat import TurnResult, TutorChat
-from tutor.errors import TurnCancelled, TutorError
+from tutor.errors import TurnCancelled, one_line
+from tutor.index import IndexSummary
 from tutor.learner import TopicProgress
-from tutor.tui.widgets.exchange import Exchange
+from tutor.tui.screens.base import TutorScreen
+from tutor.tui.screens.sessions import SessionPicker
+from tutor.tui.services import Services
+from tutor.tui.widgets.citation_panel import CitationPanel
+from tutor.tui.widgets.exchange import CitationSelected, Exchange
+from tutor.tui.widgets.index_progress import IndexProgress
 from tutor.tui.widgets.question_input import QuestionInput
 from tutor.tui.widgets.status_line import StatusLine
 from tutor.tui.widgets.weak_topics import SHOWN, WeakTopics
-
-
-def mode_label(chat: TutorChat) -> str:
-    """The model's name, or "offline"."""
-    context = chat.context
-    if context.offline or context.chat_model is None:
-        return "offline"
-    model = context.chat_model
-    return str(getattr(model, "model", None) or getattr(model, "_llm_type", "model"))
 
 
 def weakest(chat: TutorChat) -> list[TopicProgress]:
@@ -42,15 +39,28 @@ def weakest(chat: TutorChat) -> list[TopicProgress]:
     return context.learner_store.weak_topics(context.learner_name, context.topics.topics, SHOWN)
 
 
-class ChatScreen(Screen):
-    """Ask the tutor; the app hands the screen its `TutorChat` through `attach`."""
+def banner_text(reason: str | None) -> str:
+    return (
+        f"Ollama is not available: {reason}\n"
+        "Answering offline from the material meanwhile; Ctrl+R looks again."
+    )
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "stop", "Stop answer")]
+
+class ChatScreen(TutorScreen):
+    """Ask the tutor; answers stream in, citations open beside the conversation."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "stop", "Stop / close"),
+        Binding("ctrl+n", "new", "New chat"),
+        Binding("ctrl+r", "app.retry_ollama", "Retry Ollama", show=False),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
         self.chat: TutorChat | None = None
         self.session: str | None = None
+        self.socratic = False
+        self._indexing = False
         self._waiting: deque[tuple[str, Exchange]] = deque()
         self._busy = False
         self._current: Exchange | None = None
@@ -63,8 +73,11 @@ class ChatScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static(id="banner", markup=False)
         with Horizontal(id="main"):
-            yield VerticalScroll(id="conversation")
+            with VerticalScroll(id="conversation"):
+                yield IndexProgress(id="first-index")
+            yield CitationPanel(id="citation")
             with VerticalScroll(id="sidebar"):
                 yield WeakTopics()
         yield StatusLine()
@@ -72,18 +85,63 @@ class ChatScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#banner").display = False
+        self.query_one("#first-index").display = False
         self.query_one(QuestionInput).focus()
 
-    async def attach(self, chat: TutorChat, rows: Sequence[TopicProgress]) -> None:
+    # --- the tutor arrives -------------------------------------------------------------
+
+    async def services_ready(self, services: Services) -> None:
         """Start a conversation with this tutor and ask whatever was typed meanwhile."""
-        self.chat = chat
-        self.session = chat.resolve_session(None)
-        status = self.query_one(StatusLine)
-        status.mode = mode_label(chat)
-        status.learner = chat.context.learner_name
-        status.session = self.session
-        await self.query_one(WeakTopics).show(rows)
+        self.chat = services.chat
+        self.session = services.chat.resolve_session(None)
+        self.socratic = services.settings.socratic
+        await self.services_changed(services)
         self._ask_next()
+
+    async def services_changed(self, services: Services) -> None:
+        status = self.query_one(StatusLine)
+        status.mode = services.mode_label + (" · Socratic" if self.socratic else "")
+        status.learner = services.learner
+        status.session = self.session or ""
+        banner = self.query_one("#banner", Static)
+        context = services.chat.context
+        # An offline mode the learner chose needs no banner; a missing Ollama does.
+        show = services.offline and not services.settings.offline and context.chat_model is None
+        banner.display = show
+        if show:
+            banner.update(banner_text(context.offline_reason))
+        self._refresh_weakest()
+
+    @work(thread=True, exclusive=True, group="weakest", exit_on_error=False)
+    def _refresh_weakest(self) -> None:
+        if self.chat is None:
+            return
+        try:
+            rows = weakest(self.chat)
+        except Exception as error:
+            self.app.call_from_thread(self._notify_error, "Weak topics", error)
+            return
+        self.app.call_from_thread(self.query_one(WeakTopics).show, rows)
+
+    # --- first-run indexing (the app's loader reports here) ----------------------------
+
+    def indexing_started(self) -> None:
+        self._indexing = True
+        panel = self.query_one("#first-index", IndexProgress)
+        panel.display = True
+        panel.start("First run: indexing the study material")
+        self.query_one(StatusLine).mode = "indexing…"
+
+    def indexing_progress(self, stage: str, done: int, total: int) -> None:
+        self.query_one("#first-index", IndexProgress).advance(stage, done, total)
+
+    def indexing_finished(self, summary: IndexSummary) -> None:
+        self._indexing = False
+        self.query_one("#first-index", IndexProgress).finish(summary)
+        self.query_one(StatusLine).mode = "loading…"
+
+    # --- asking --------------------------------------------------------------------------
 
     @on(Input.Submitted, "#question")
     async def question_submitted(self, event: Input.Submitted) -> None:
@@ -97,16 +155,21 @@ class ChatScreen(Screen):
         conversation = self.query_one("#conversation", VerticalScroll)
         await conversation.mount(exchange)
         conversation.anchor()
-        exchange.set_state("waiting…")
+        exchange.set_state("waiting for the index…" if self._indexing else "waiting…")
         self._waiting.append((question, exchange))
         self._ask_next()
 
     async def action_stop(self) -> None:
-        """Stop the answer being written; the turn is then not saved.
+        """Esc: close the citation panel if open, else stop the answer being written.
 
-        The screen shows it stopped at once; the run ends at the model's next token (the
-        answer node checks the cancel signal and closes the model's stream).
+        A stopped answer shows as stopped at once and is not saved; the run ends at the
+        model's next token (the answer node checks the cancel signal and closes the stream).
         """
+        panel = self.query_one(CitationPanel)
+        if panel.display:
+            panel.close()
+            self.query_one(QuestionInput).focus()
+            return
         if self._busy and not self._stop.is_set() and self._current is not None:
             self._stop.set()
             await self._current.interrupt("(stopped)")
@@ -123,15 +186,17 @@ class ChatScreen(Screen):
 
     @work(thread=True, exclusive=True, group="ask", exit_on_error=False)
     def _ask(self, question: str, exchange: Exchange) -> None:
-        chat, stop = self.chat, self._stop
-        assert chat is not None and self.session is not None
+        chat, stop, session = self.chat, self._stop, self.session
+        assert chat is not None and session is not None
 
         def on_token(token: str) -> None:
             if not stop.is_set():  # tokens already in flight after Esc are dropped
                 self.app.call_from_thread(exchange.write, token)
 
         try:
-            result = chat.ask(question, session=self.session, on_token=on_token, cancel=stop)
+            result = chat.ask(
+                question, session=session, socratic=self.socratic, on_token=on_token, cancel=stop
+            )
             rows = weakest(chat)
         except TurnCancelled:
             self.app.call_from_thread(self._ended, exchange, "(stopped)")
@@ -147,6 +212,10 @@ class ChatScreen(Screen):
         await self.query_one(WeakTopics).show(rows)
         self._busy = False
         self._current = None
+        services = self.services
+        if result.mode == "offline" and services is not None and not services.offline:
+            # Ollama failed this turn (the notice says why): offline until it is back.
+            self.app.went_offline(result.notice or "Ollama did not answer")
         self._ask_next()
 
     async def _ended(self, exchange: Exchange, label: str) -> None:
@@ -156,10 +225,73 @@ class ChatScreen(Screen):
         self._ask_next()
 
     async def _failed(self, question: str, exchange: Exchange, error: Exception) -> None:
-        message = str(error) if isinstance(error, TutorError) else repr(error)
-        self.notify(message, title="The tutor could not answer", severity="error", markup=False)
+        self._notify_error("The tutor could not answer", error)
         box = self.query_one(QuestionInput)
         if not box.value:  # never overwrite what the learner is typing now
             box.value = question
             box.cursor_position = len(question)
         await self._ended(exchange, "(failed)")
+
+    def _notify_error(self, title: str, error: Exception) -> None:
+        self.notify(one_line(error), title=title, severity="error", markup=False)
+
+    # --- citations -----------------------------------------------------------------------
+
+    @on(CitationSelected)
+    def open_citation(self, event: CitationSelected) -> None:
+        self.query_one(CitationPanel).show(event.question, event.passage, self._embed())
+
+    def _embed(self):
+        return self.chat.context.embed if self.chat is not None else None
+
+    # --- conversations ---------------------------------------------------------------------
+
+    async def action_new(self) -> None:
+        """A fresh conversation (the old one stays in `tutor sessions`)."""
+        if self.chat is None or self._busy:
+            self.notify("Wait for the answer to finish (Esc stops it).", severity="warning")
+            return
+        self.session = self.chat.resolve_session(None)
+        await self._show_conversation([])
+
+    def action_resume(self) -> None:
+        if self.chat is None or self._busy:
+            self.notify("Wait for the answer to finish (Esc stops it).", severity="warning")
+            return
+        store, learner = self.chat.store, self.chat.context.learner_name
+        chats = [s for s in store.sessions(learner, limit=30) if s.mode == "chat"]
+        if not chats:
+            self.notify("No earlier conversations yet.")
+            return
+
+        async def resume(session: str | None) -> None:
+            if session is not None and self.chat is not None:
+                self.session = session
+                await self._show_conversation(self.chat.history(session))
+
+        self.app.push_screen(SessionPicker(chats), resume)
+
+    async def _show_conversation(self, turns: Sequence[tuple[str, str]]) -> None:
+        await self.query(Exchange).remove()
+        conversation = self.query_one("#conversation", VerticalScroll)
+        for question, answer in turns:
+            exchange = Exchange(question)
+            await conversation.mount(exchange)
+            await exchange.show_saved(answer)
+        conversation.scroll_end(animate=False)
+        self.query_one(StatusLine).session = self.session or ""
+        self.query_one(CitationPanel).close()
+        self.query_one(QuestionInput).focus()
+
+    def action_socratic(self) -> None:
+        self.socratic = not self.socratic
+        self.notify(
+            "Socratic mode on: hints and a question back."
+            if self.socratic
+            else "Socratic mode off: direct answers.",
+            title="This conversation",
+        )
+        if self.services is not None:
+            self.query_one(StatusLine).mode = self.services.mode_label + (
+                " · Socratic" if self.socratic else ""
+            )

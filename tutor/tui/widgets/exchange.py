@@ -1,12 +1,21 @@
-"""One question and its answer: the answer streams in as markdown, sources below it."""
+"""One question and its answer: the answer streams in as markdown; its sources below it
+can be opened (click a `[n]` in the answer, or Tab to the list and press Enter)."""
 
 from __future__ import annotations
 
+import re
+
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Label, Markdown, Static
+from textual.message import Message
+from textual.widgets import Label, Markdown, OptionList
+from textual.widgets.option_list import Option
 
 from tutor.chat import TurnResult
+
+CITATION = re.compile(r"\[(\d+)\]")
+LINK_PREFIX = "#cite-"
 
 
 def source_line(source: dict) -> str:
@@ -20,6 +29,25 @@ def source_line(source: dict) -> str:
         where = f" ({unit[:-1]} {span[0]})"
     heading = f" > {source['heading']}" if source.get("heading") else ""
     return f"[{source['n']}] {source['source']}{heading}{where}"
+
+
+def link_citations(answer: str, known: set[int]) -> str:
+    """Make each `[n]` of a known passage a link the screen can open."""
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        return f"[\\[{n}\\]]({LINK_PREFIX}{n})" if n in known else match.group(0)
+
+    return CITATION.sub(link, answer)
+
+
+class CitationSelected(Message):
+    """The learner wants to read passage `passage` (a `PassageRef` dict) of an answer."""
+
+    def __init__(self, question: str, passage: dict) -> None:
+        super().__init__()
+        self.question = question
+        self.passage = passage
 
 
 class Exchange(Vertical):
@@ -38,9 +66,16 @@ class Exchange(Vertical):
         margin: 0;
         padding: 0 1;
     }
-    Exchange .sources {
-        color: $text-muted;
+    Exchange OptionList {
+        height: auto;
+        border: none;
         padding: 0 1;
+        color: $text-muted;
+        background: transparent;
+    }
+    Exchange OptionList:focus {
+        border: none;
+        background-tint: $foreground 5%;
     }
     Exchange .state {
         color: $warning;
@@ -51,19 +86,27 @@ class Exchange(Vertical):
     def __init__(self, question: str) -> None:
         super().__init__()
         self.question = question
-        self.answer = Markdown()
+        self.answer = Markdown(open_links=False)
+        self.passages: dict[int, dict] = {}
         self._stream = None
         self._interrupted = False
 
     def compose(self) -> ComposeResult:
         yield Label(f"> {self.question}", classes="question", markup=False)
         yield self.answer
-        yield Static(classes="sources", markup=False)
+        sources = OptionList(classes="sources")
+        sources.display = False
+        yield sources
         yield Label("", classes="state")
 
     def set_state(self, text: str) -> None:
         """A short word under the answer: waiting, thinking, (stopped)…"""
         self.query_one(".state", Label).update(text)
+
+    @property
+    def source_lines(self) -> list[str]:
+        sources = self.query_one(OptionList)
+        return [str(sources.get_option_at_index(i).prompt) for i in range(sources.option_count)]
 
     async def write(self, token: str) -> None:
         """Append streamed answer text (batched by Textual's `MarkdownStream`); tokens
@@ -81,19 +124,47 @@ class Exchange(Vertical):
             self._stream = None
 
     async def finish(self, result: TurnResult) -> None:
-        """Show the final answer whole (citations checked) and the sources it used."""
+        """Show the final answer whole (citations checked and linked) and its sources."""
         await self.end_stream()
-        answer = result.answer
-        if result.check and result.check not in answer:
+        self.passages = {p["n"]: p for p in result.passages}
+        cited = self.passages.keys() & {source["n"] for source in result.sources}
+        answer = link_citations(result.answer, cited)
+        if result.check and result.check not in result.answer:
             answer = f"{answer}\n\n**Quick check:** {result.check}"
         await self.answer.update(answer)
-        self.query_one(".sources", Static).update(
-            "\n".join(source_line(source) for source in result.sources)
+        sources = self.query_one(OptionList)
+        sources.clear_options()
+        sources.add_options(
+            Option(source_line(source), id=str(source["n"])) for source in result.sources
         )
+        sources.display = bool(result.sources)
         self.set_state("")
+
+    async def show_saved(self, answer: str) -> None:
+        """An answer from an earlier session, as it was saved."""
+        await self.answer.update(answer)
 
     async def interrupt(self, label: str) -> None:
         """Keep whatever was written and say why it ended there."""
         self._interrupted = True
         await self.end_stream()
         self.set_state(label)
+
+    def open_citation(self, n: int) -> bool:
+        passage = self.passages.get(n)
+        if passage is None:
+            return False
+        self.post_message(CitationSelected(self.question, passage))
+        return True
+
+    @on(Markdown.LinkClicked)
+    def _link(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        if event.href.startswith(LINK_PREFIX) and event.href[len(LINK_PREFIX) :].isdigit():
+            self.open_citation(int(event.href[len(LINK_PREFIX) :]))
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.open_citation(int(event.option.id))

@@ -1,0 +1,79 @@
+"""The help screen: what each screen does and its keys (F1, or "Help" in the palette)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# Study tutor
+
+Ask about the exam material, take quizzes, and watch your weak topics improve.
+Everything works offline; with [Ollama](https://ollama.com) running, a local model
+explains the answers.
+
+| Key | Anywhere |
+|---|---|
+| F1 | this help |
+| F2 … F6 | Chat · Quiz · Progress · Library · Settings |
+| Ctrl+P | every command, searchable |
+| Ctrl+Q | quit |
+
+## Chat (F2)
+Type a question and press **Enter**; the answer streams in with its sources.
+**Esc** stops an answer (it is then not saved). **↑/↓** recall earlier questions.
+Click a citation `[n]`, or **Tab** to the sources under an answer and press **Enter**,
+to read the cited passage beside the chat; **Esc** closes it.
+From the palette: *New conversation*, *Resume a conversation*, *Toggle Socratic mode*
+(hints and a question back instead of the answer), *Retry Ollama*.
+
+## Quiz (F3)
+Pick a topic, the kind of question and how many, or the timed exam simulation.
+Number keys (or letters) choose an option; short answers go in the text box.
+End an answer with ` !` if you were sure or ` ?` if you guessed: reviews are
+scheduled from it.
+
+## Progress (F4)
+Mastery per topic with the evidence behind it, reviews due, and your progress over time.
+
+## Library (F5)
+The study material folders and files with their index state. Add a folder and
+reindex: only new or changed files are embedded; skipped files are listed with the reason.
+
+## Settings (F6)
+Ollama host and model (pick an installed one, or pull a new one), Socratic mode,
+learner profile, offline mode. Saved to the config file; environment variables win.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("f1", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > VerticalScroll {
+        width: 90%;
+        max-width: 90;
+        height: 90%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(HELP)
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
