@@ -52,6 +52,7 @@ class ChatScreen(TutorScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop", "Stop / close"),
         Binding("ctrl+n", "new", "New chat"),
+        Binding("ctrl+o", "sources", "Sources"),
         Binding("ctrl+r", "app.retry_ollama", "Retry Ollama", show=False),
     ]
 
@@ -241,6 +242,14 @@ class ChatScreen(TutorScreen):
     def open_citation(self, event: CitationSelected) -> None:
         self.query_one(CitationPanel).show(event.question, event.passage, self._embed())
 
+    def action_sources(self) -> None:
+        """Ctrl+O: to the newest answer's sources (Enter opens one, Tab moves on)."""
+        for exchange in reversed(list(self.query(Exchange))):
+            if exchange.passages:
+                exchange.focus_sources()
+                return
+        self.notify("No sources to open yet: ask a question first.")
+
     def _embed(self):
         return self.chat.context.embed if self.chat is not None else None
 
@@ -259,7 +268,7 @@ class ChatScreen(TutorScreen):
             self.notify("Wait for the answer to finish (Esc stops it).", severity="warning")
             return
         store, learner = self.chat.store, self.chat.context.learner_name
-        chats = [s for s in store.sessions(learner, limit=30) if s.mode == "chat"]
+        chats = [s for s in store.sessions(learner, limit=30) if s.mode not in ("quiz", "exam")]
         if not chats:
             self.notify("No earlier conversations yet.")
             return

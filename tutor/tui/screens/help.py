@@ -27,8 +27,9 @@ explains the answers.
 ## Chat (F2)
 Type a question and press **Enter**; the answer streams in with its sources.
 **Esc** stops an answer (it is then not saved). **↑/↓** recall earlier questions.
-Click a citation `[n]`, or **Tab** to the sources under an answer and press **Enter**,
-to read the cited passage beside the chat; **Esc** closes it.
+Click a citation `[n]`, or press **Ctrl+O** for the newest answer's sources (↑/↓ choose,
+**Enter** opens), to read the cited passage beside the chat; **Esc** closes it.
+**Ctrl+N** starts a new conversation.
 From the palette: *New conversation*, *Resume a conversation*, *Toggle Socratic mode*
 (hints and a question back instead of the answer), *Retry Ollama*.
 

@@ -150,6 +150,13 @@ class Exchange(Vertical):
         await self.end_stream()
         self.set_state(label)
 
+    def focus_sources(self) -> None:
+        sources = self.query_one(OptionList)
+        sources.focus()
+        if sources.highlighted is None and sources.option_count:
+            sources.highlighted = 0
+        self.scroll_visible()
+
     def open_citation(self, n: int) -> bool:
         passage = self.passages.get(n)
         if passage is None:
