@@ -42,6 +42,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/latency.py
 	$(BIN)/python benchmarks/quiz_latency.py
 	$(BIN)/python benchmarks/index_bench.py
+	$(BIN)/python benchmarks/first_paint.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

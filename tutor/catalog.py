@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tutor import migrations
-from tutor.chunking import HEADING_SEPARATOR, Chunk
+from tutor.chunking import Chunk
 from tutor.errors import TutorError
+from tutor.headings import HEADING_SEPARATOR
 
 
 def _m001_index(db: sqlite3.Connection) -> None:

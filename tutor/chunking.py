@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from tutor.documents import Document, Paragraph
+from tutor.headings import HEADING_SEPARATOR
 
 MIN_CHARS = 400
 """Paragraphs shorter than this are joined with their neighbours in the same section."""
 MAX_CHARS = 1200
 """No chunk is longer; a longer paragraph is split at sentence boundaries."""
-HEADING_SEPARATOR = " > "
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from tutor.chunking import HEADING_SEPARATOR
 from tutor.config import Settings
 from tutor.errors import TutorError
+from tutor.headings import short_heading
 
 app = typer.Typer(
     help="A study tutor for the Databricks Certified Generative AI Engineer Associate exam. "
@@ -262,8 +262,7 @@ def ask(
     if result.sources:
         out.print("\n[bold]Sources[/]")
         for source in result.sources:
-            # The innermost two headings say where; the document title adds nothing.
-            section = HEADING_SEPARATOR.join(source["heading"].split(HEADING_SEPARATOR)[-2:])
+            section = short_heading(source["heading"])
             out.print(
                 f"  [{source['n']}] {source['source']} § {section}{_lines(source)}",
                 soft_wrap=True,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tutor.catalog import Catalog, ChunkRecord
-from tutor.chunking import HEADING_SEPARATOR
 from tutor.config import Settings
 from tutor.embeddings import Embedder
 from tutor.errors import EmptyIndexError, IndexMismatchError
+from tutor.headings import short_heading
 from tutor.vectors import VectorStore
 
 CANDIDATES = 40
@@ -57,7 +57,7 @@ class Passage:
         where = "page" if self.span_unit == "pages" else "line"
         where += f"s {start}-{end}" if end != start else f" {start}"
         # The innermost two headings say where; the outer ones (a document title) are noise.
-        section = HEADING_SEPARATOR.join(self.heading.split(HEADING_SEPARATOR)[-2:])
+        section = short_heading(self.heading)
         return f"{self.source} § {section or '(untitled)'} ({where})"
 
     def to_dict(self) -> dict:

@@ -3,39 +3,47 @@ then hands every screen the same services. Screens are modes: F2-F6 or the palet
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from tutor.catalog import Catalog
-from tutor.chat import TutorChat
-from tutor.config import Settings
 from tutor.errors import one_line
-from tutor.index import IndexSummary
-from tutor.llm import server_status
 from tutor.tui.screens.base import TutorScreen
 from tutor.tui.screens.chat import ChatScreen
 from tutor.tui.screens.help import HelpScreen
-from tutor.tui.screens.library import LibraryScreen
-from tutor.tui.screens.progress import ProgressScreen
-from tutor.tui.screens.quiz import QuizScreen
-from tutor.tui.screens.settings import SettingsScreen
-from tutor.tui.services import Services
+
+if TYPE_CHECKING:
+    from tutor.chat import TutorChat
+    from tutor.config import Settings
+    from tutor.tui.services import Services
+
+# The window paints before the tutor's own modules (LangChain, LangGraph, the index, the
+# embedding model) are imported: they load in the loader worker or with their screen.
 
 RECHECK_SECONDS = 30.0
 """How often an offline tutor looks for Ollama again (a request of ~2 s at most)."""
 
 
+def lazy_screen(module: str, name: str) -> Callable[[], Screen]:
+    """A mode's screen, imported when the learner first opens it."""
+    return lambda: getattr(importlib.import_module(module), name)()
+
+
 def open_default_chat(settings: Settings) -> TutorChat:
     """The real tutor from these settings (Ollama if it answers)."""
+    from tutor.chat import TutorChat
+
     return TutorChat.open(settings)
 
 
 def index_is_empty(settings: Settings) -> bool:
+    from tutor.catalog import Catalog
+
     catalog = Catalog.open_for_reading(settings.catalog_path)
     if catalog is None:
         return True
@@ -53,10 +61,10 @@ class TutorApp(App):
     SUB_TITLE = "Databricks Generative AI Engineer Associate"
     DEFAULT_MODE = "chat"
     MODES: ClassVar[dict] = {
-        "quiz": QuizScreen,
-        "progress": ProgressScreen,
-        "library": LibraryScreen,
-        "settings": SettingsScreen,
+        "quiz": lazy_screen("tutor.tui.screens.quiz", "QuizScreen"),
+        "progress": lazy_screen("tutor.tui.screens.progress", "ProgressScreen"),
+        "library": lazy_screen("tutor.tui.screens.library", "LibraryScreen"),
+        "settings": lazy_screen("tutor.tui.screens.settings", "SettingsScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -97,6 +105,9 @@ class TutorApp(App):
         # Reading settings, indexing a fresh data dir, loading the embedding model and
         # asking Ollama all take time: off the UI thread, after the first paint.
         try:
+            from tutor.config import Settings
+            from tutor.tui.services import Services
+
             chat = self.chat
             if chat is None:
                 settings = self._settings or Settings()
@@ -127,7 +138,7 @@ class TutorApp(App):
         def progress(stage: str, done: int, total: int) -> None:
             self.call_from_thread(screen.indexing_progress, stage, done, total)
 
-        summary: IndexSummary = Indexer(settings, progress=progress).run()
+        summary = Indexer(settings, progress=progress).run()
         self.call_from_thread(screen.indexing_finished, summary)
 
     async def _services_loaded(self, services: Services) -> None:
@@ -159,6 +170,8 @@ class TutorApp(App):
 
     @work(thread=True, exclusive=True, group="reconnect", exit_on_error=False)
     def _reconnect(self, quiet: bool, settings: Settings | None = None) -> None:
+        from tutor.llm import server_status
+
         services = self.services
         assert services is not None
         try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.screen import Screen
 
-from tutor.tui.services import Services
+if TYPE_CHECKING:
+    from tutor.tui.services import Services
 
 
 class TutorScreen(Screen):

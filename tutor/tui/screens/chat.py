@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,19 +18,22 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
 
-from tutor.chat import TurnResult, TutorChat
 from tutor.errors import TurnCancelled, one_line
-from tutor.index import IndexSummary
-from tutor.learner import TopicProgress
 from tutor.tui.screens.base import TutorScreen
 from tutor.tui.screens.sessions import SessionPicker
-from tutor.tui.services import Services
 from tutor.tui.widgets.citation_panel import CitationPanel
 from tutor.tui.widgets.exchange import CitationSelected, Exchange
 from tutor.tui.widgets.index_progress import IndexProgress
 from tutor.tui.widgets.question_input import QuestionInput
 from tutor.tui.widgets.status_line import StatusLine
 from tutor.tui.widgets.weak_topics import SHOWN, WeakTopics
+
+if TYPE_CHECKING:
+    # The tutor's modules load in the app's loader, after the first paint.
+    from tutor.chat import TurnResult, TutorChat
+    from tutor.index import IndexSummary
+    from tutor.learner import TopicProgress
+    from tutor.tui.services import Services
 
 
 def weakest(chat: TutorChat) -> list[TopicProgress]:

@@ -3,13 +3,16 @@ sentences that bear on the question highlighted."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Static
 
-from tutor.sentences import Embed, key_sentences
+if TYPE_CHECKING:
+    from tutor.sentences import Embed
 
 HIGHLIGHT = "bold $text-accent on $accent-muted"
 HIGHLIGHTED = 3
@@ -83,6 +86,8 @@ class CitationPanel(VerticalScroll):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _highlight(self, question: str, passage: dict, embed: Embed | None) -> None:
         # Sentence vectors take a moment: the passage shows first, the highlights follow.
+        from tutor.sentences import key_sentences
+
         ranked = key_sentences(
             question,
             [(passage["n"], passage["text"])],

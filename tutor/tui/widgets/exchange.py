@@ -4,6 +4,7 @@ can be opened (click a `[n]` in the answer, or Tab to the list and press Enter).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,7 +13,10 @@ from textual.message import Message
 from textual.widgets import Label, Markdown, OptionList
 from textual.widgets.option_list import Option
 
-from tutor.chat import TurnResult
+from tutor.headings import short_heading
+
+if TYPE_CHECKING:
+    from tutor.chat import TurnResult
 
 CITATION = re.compile(r"\[(\d+)\]")
 LINK_PREFIX = "#cite-"
@@ -27,7 +31,7 @@ def source_line(source: dict) -> str:
         where = f" ({unit} {span[0]}-{span[1]})"
     elif span:
         where = f" ({unit[:-1]} {span[0]})"
-    heading = f" > {source['heading']}" if source.get("heading") else ""
+    heading = f" § {short_heading(source['heading'])}" if source.get("heading") else ""
     return f"[{source['n']}] {source['source']}{heading}{where}"
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, ProgressBar
 
-from tutor.learner import TopicProgress
+if TYPE_CHECKING:
+    from tutor.learner import TopicProgress
 
 SHOWN = 3
 
