@@ -7,9 +7,15 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 QUESTION ?= How does reinforcement learning from human feedback shape a model?
 
-.PHONY: run test install install-dev lint bench clean
+.PHONY: run ask test install install-dev lint bench clean
 
+# In a terminal: index the corpus, then open the app. Elsewhere (CI, a pipe): index, then
+# answer the sample question, so the target shows the tutor working either way.
 run: $(VENV)/.installed
+	$(BIN)/tutor index
+	@if [ -t 0 ] && [ -t 1 ]; then $(BIN)/tutor; else $(BIN)/tutor ask "$(QUESTION)"; fi
+
+ask: $(VENV)/.installed
 	$(BIN)/tutor index
 	$(BIN)/tutor ask "$(QUESTION)"
 

@@ -302,3 +302,27 @@ def test_a_loader_failure_is_a_notification_not_a_crash(data_dir: Path) -> None:
             assert app.is_running
 
     run(scenario)
+
+
+def test_a_crash_is_one_line_and_a_log_not_a_traceback(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    log = tmp_path / "logs" / "crash.log"
+    monkeypatch.setattr("tutor.tui.app.crash_log_path", lambda: log)
+    app = TutorApp(chat=TutorChat.open(Settings(), offline=True))
+
+    def explode() -> None:
+        raise RuntimeError("a bug in a handler")
+
+    async def scenario() -> None:
+        with pytest.raises(RuntimeError):
+            async with app.run_test(size=SIZE) as pilot:
+                await until(pilot, lambda: app.services is not None)
+                app.call_later(explode)
+                await pilot.pause(0.5)
+
+    run(scenario)
+    shown = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
+    assert shown.startswith("internal error: RuntimeError: a bug in a handler")
+    assert f"details in {log}" in shown and "Traceback" not in shown
+    assert "Traceback" in log.read_text() and "explode" in log.read_text()

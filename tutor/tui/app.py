@@ -4,9 +4,14 @@ then hands every screen the same services. Screens are modes: F2-F6 or the palet
 from __future__ import annotations
 
 import importlib
+import os
+import traceback
 from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -27,6 +32,25 @@ if TYPE_CHECKING:
 
 RECHECK_SECONDS = 30.0
 """How often an offline tutor looks for Ollama again (a request of ~2 s at most)."""
+
+
+def crash_log_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir("study-tutor", appauthor=False)) / "crash.log"
+
+
+def write_crash_log(error: BaseException) -> Path | None:
+    """Append the full traceback of a crash to the log; None if it cannot be written."""
+    path = crash_log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now().isoformat(timespec='seconds')}\n")
+            log.write("".join(traceback.format_exception(error)))
+    except OSError:
+        return None
+    return path
 
 
 def lazy_screen(module: str, name: str) -> Callable[[], Screen]:
@@ -241,6 +265,23 @@ class TutorApp(App):
         yield SystemCommand(
             "Retry Ollama", "Look for the Ollama server and model again", self.action_retry_ollama
         )
+
+    def _fatal_error(self) -> None:
+        """The last resort for a bug that escaped every handler: Textual would print a
+        traceback and exit. The learner gets one line and where the details went instead
+        (TUTOR_DEBUG=1 keeps Textual's traceback). Their data is safe: every write is a
+        transaction or an atomic replace."""
+        error = self._exception
+        if os.environ.get("TUTOR_DEBUG") or error is None:
+            super()._fatal_error()
+            return
+        log = write_crash_log(error)
+        where = f" (details in {log})" if log else ""
+        self.bell()
+        self._exit_renderables.append(
+            Text.assemble(("internal error:", "bold red"), f" {one_line(error)}{where}")
+        )
+        self._close_messages_no_wait()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
