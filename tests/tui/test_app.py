@@ -326,3 +326,27 @@ def test_a_crash_is_one_line_and_a_log_not_a_traceback(
     assert shown.startswith("internal error: RuntimeError: a bug in a handler")
     assert f"details in {log}" in shown and "Traceback" not in shown
     assert "Traceback" in log.read_text() and "explode" in log.read_text()
+
+
+def test_new_settings_apply_at_once_and_a_new_learner_gets_a_new_conversation(
+    data_dir: Path,
+) -> None:
+    app = TutorApp(chat=TutorChat.open(Settings(), offline=True))
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.services is not None)
+            await ask(pilot, "What is RLHF?")
+            await until(pilot, lambda: "[1]" in sources(exchanges(app)[0]))
+            before = app.chat_screen.session
+            app.apply_settings(Settings(learner="ann", offline=True))
+            await until(pilot, lambda: "learner ann" in status(app))
+            assert app.services.learner == "ann" and app.services.offline
+            assert app.chat_screen.session != before and exchanges(app) == []
+            await ask(pilot, "What is Q-learning?")
+            await until(pilot, lambda: "[1]" in sources(exchanges(app)[0]))
+            store = app.services.store
+            assert [e.kind for e in store.events("ann")] == ["asked"]
+            assert [e.kind for e in store.events("default")] == ["asked"]
+
+    run(scenario)

@@ -212,6 +212,9 @@ class TutorApp(App):
             message = f"Answering with {services.mode_label}."
             title = "Ollama is back" if was_offline else "Ollama"
             self.call_from_thread(self.notify, message, title=title, markup=False)
+        elif services.settings.offline:
+            message = "Offline mode: answers quote the material; no model is called."
+            self.call_from_thread(self.notify, message, title="Offline")
         elif not quiet:
             self.call_from_thread(
                 self.notify, reason, title="Still offline", severity="warning", markup=False

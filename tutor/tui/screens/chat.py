@@ -64,6 +64,7 @@ class ChatScreen(TutorScreen):
         self.chat: TutorChat | None = None
         self.session: str | None = None
         self.socratic = False
+        self._learner: str | None = None
         self._indexing = False
         self._waiting: deque[tuple[str, Exchange]] = deque()
         self._busy = False
@@ -104,6 +105,11 @@ class ChatScreen(TutorScreen):
         self._ask_next()
 
     async def services_changed(self, services: Services) -> None:
+        if self._learner is not None and services.learner != self._learner and not self._busy:
+            # Another learner's conversation starts afresh; the old one stays theirs.
+            self.session = services.chat.resolve_session(None)
+            await self._show_conversation([])
+        self._learner = services.learner
         status = self.query_one(StatusLine)
         status.mode = services.mode_label + (" · Socratic" if self.socratic else "")
         status.learner = services.learner
