@@ -155,13 +155,11 @@ class TutorApp(App):
         """Index the bundled material on a fresh data dir; the chat shows the progress and
         keeps the questions typed meanwhile."""
         from tutor.index import Indexer
+        from tutor.tui.widgets.index_progress import ProgressRelay
 
         screen = self.chat_screen
         self.call_from_thread(screen.indexing_started)
-
-        def progress(stage: str, done: int, total: int) -> None:
-            self.call_from_thread(screen.indexing_progress, stage, done, total)
-
+        progress = ProgressRelay(self, screen.indexing_progress)
         summary = Indexer(settings, progress=progress).run()
         self.call_from_thread(screen.indexing_finished, summary)
 
@@ -266,6 +264,11 @@ class TutorApp(App):
             chat.action_socratic,
         )
         yield SystemCommand(
+            "Reindex the library",
+            "Index new and changed material (F5, then r)",
+            self.action_reindex,
+        )
+        yield SystemCommand(
             "Retry Ollama", "Look for the Ollama server and model again", self.action_retry_ollama
         )
 
@@ -285,6 +288,10 @@ class TutorApp(App):
             Text.assemble(("internal error:", "bold red"), f" {one_line(error)}{where}")
         )
         self._close_messages_no_wait()
+
+    async def action_reindex(self) -> None:
+        await self.switch_mode("library")
+        self.screen.action_reindex()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, ProgressBar, Static
 
-from tutor.index import IndexSummary
+if TYPE_CHECKING:
+    from tutor.index import IndexSummary
 
 STAGES = {"read": "Reading files", "load": "Loading the model", "embed": "Embedding chunks"}
 
@@ -20,6 +25,28 @@ def summary_text(summary: IndexSummary) -> str:
     ]
     lines += [f"skipped {s.path}: {s.reason}" for s in summary.skipped]
     return "\n".join(lines)
+
+
+class ProgressRelay:
+    """The indexer's progress callback, for a worker thread: hands (stage, done, total) to
+    `handler` on the UI thread, a stage's first and last step always and the steps between
+    at most every `every` seconds (a large corpus reports every file)."""
+
+    def __init__(
+        self, app: App, handler: Callable[[str, int, int], object], every: float = 0.1
+    ) -> None:
+        self.app = app
+        self.handler = handler
+        self.every = every
+        self._stage = ""
+        self._last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage == self._stage and done < total and now - self._last < self.every:
+            return
+        self._stage, self._last = stage, now
+        self.app.call_from_thread(self.handler, stage, done, total)
 
 
 class IndexProgress(Vertical):
@@ -42,7 +69,7 @@ class IndexProgress(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        yield Label("", classes="stage")
+        yield Label("", classes="stage", markup=False)
         yield ProgressBar(total=None, show_eta=False)
         yield Static("", classes="summary", markup=False)
 
