@@ -556,6 +556,7 @@ def sessions(
 def progress(learner: LearnerOption = None, as_json: JsonOption = False) -> None:
     """Your mastery per topic, weakest first, with the evidence behind each estimate."""
     from tutor.learner import LearnerStore, iso_utc
+    from tutor.scheduling import when_due
     from tutor.topics import load_topics
 
     settings = Settings()
@@ -584,21 +585,10 @@ def progress(learner: LearnerOption = None, as_json: JsonOption = False) -> None
             bar,
             f"{m.mastery:.0%}",
             f"{m.correct}/{m.attempts}",
-            _when_due(reviews.get(row.topic), now),
+            when_due(reviews.get(row.topic), now),
             row.reason,
         )
     out.print(table)
-
-
-def _when_due(due: float | None, now: float) -> str:
-    if due is None:
-        return ""
-    if due <= now:
-        return "due now"
-    hours = (due - now) / 3600
-    if hours < 1:
-        return f"in {max(1, round(hours * 60))} min"
-    return f"in {round(hours)} h" if hours < 36 else f"in {round(hours / 24)} days"
 
 
 @command

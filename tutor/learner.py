@@ -604,6 +604,16 @@ class LearnerStore:
         )
         return [(Question.model_validate_json(body), due) for body, due in rows]
 
+    def due_counts(self, learner: str, now: float | None = None) -> dict[str, int]:
+        """Per topic, how many question reviews are due by `now` (topics with none left out)."""
+        now = time.time() if now is None else now
+        rows = self._query(
+            "SELECT q.topic, COUNT(*) FROM cards c JOIN questions q ON q.id = c.question_id"
+            " WHERE c.learner = ? AND c.due <= ? GROUP BY q.topic",
+            (learner, now),
+        )
+        return dict(rows)
+
     def next_reviews(self, learner: str) -> dict[str, float]:
         """Per topic, when its earliest question review is due."""
         rows = self._query(

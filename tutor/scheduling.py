@@ -37,3 +37,15 @@ def review(card_json: str | None, rating: Rating, at: float) -> tuple[str, float
     when = datetime.fromtimestamp(at, tz=UTC)
     card, _log = _SCHEDULER.review_card(card, rating, review_datetime=when)
     return card.to_json(), card.due.timestamp()
+
+
+def when_due(due: float | None, now: float) -> str:
+    """A review time as the learner reads it: "due now", "in 20 min", "in 5 h", "in 3 days"."""
+    if due is None:
+        return ""
+    if due <= now:
+        return "due now"
+    hours = (due - now) / 3600
+    if hours < 1:
+        return f"in {max(1, round(hours * 60))} min"
+    return f"in {round(hours)} h" if hours < 36 else f"in {round(hours / 24)} days"

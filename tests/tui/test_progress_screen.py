@@ -23,11 +23,11 @@ from tutor.config import Settings
 from tutor.learner import GradedAnswer, LearnerEvent, LearnerStore
 from tutor.mastery import DAY, estimate
 from tutor.questions import Question
-from tutor.scheduling import rating_for
+from tutor.scheduling import rating_for, when_due
 from tutor.tui.app import TutorApp
 from tutor.tui.screens.progress import ProgressScreen
 from tutor.tui.widgets.progress_plot import MasteryPlot, day_label, tick_positions, y_range
-from tutor.tui.widgets.progress_reviews import ReviewsDue, when_due
+from tutor.tui.widgets.progress_reviews import ReviewsDue
 from tutor.tui.widgets.progress_table import MasteryTable, mastery_bar
 
 SIZE = (110, 32)

@@ -95,6 +95,9 @@ def test_due_questions_most_overdue_first(store) -> None:
     due = store.due_questions("ann", now=T0 + 20 * MINUTE)
     assert [q.id for q, _ in due] == [wrong.id, right.id, later.id]
     assert store.due_questions("bob", now=T0 + DAY) == []
+    assert store.due_counts("ann", now=T0 + 2 * MINUTE) == {"rlhf": 1}
+    assert store.due_counts("ann", now=T0 + 20 * MINUTE) == {"rlhf": 2, "rag": 1}
+    assert store.due_counts("bob", now=T0 + DAY) == {}
     assert store.next_reviews("ann") == {
         "rlhf": pytest.approx(T0 + MINUTE),
         "rag": pytest.approx(T0 + 15 * MINUTE),

@@ -40,7 +40,9 @@ End an answer with ` !` if you were sure or ` ?` if you guessed: reviews are
 scheduled from it.
 
 ## Progress (F4)
-Mastery per topic with the evidence behind it, reviews due, and your progress over time.
+Mastery per topic with the evidence behind it, reviews due, and your mean mastery over
+time. **↑/↓** show a topic's evidence in full under the table; **O** switches between
+weakest first and map order; **R** reads it again (it also refreshes whenever you come back).
 
 ## Library (F5)
 The study material folders and files with their index state. Add a folder and

@@ -15,10 +15,11 @@ from textual.worker import get_current_worker
 
 from tutor.errors import one_line
 from tutor.learner import TopicProgress
+from tutor.scheduling import when_due
 from tutor.tui.screens.base import TutorScreen
 from tutor.tui.widgets.progress_plot import MasteryPlot
 from tutor.tui.widgets.progress_report import ProgressReport, read_progress
-from tutor.tui.widgets.progress_reviews import ReviewsDue, plural, when_due
+from tutor.tui.widgets.progress_reviews import ReviewsDue, plural
 from tutor.tui.widgets.progress_table import MasteryTable
 
 if TYPE_CHECKING:

@@ -3,16 +3,12 @@ it reads SQLite and replays the history), so the table, reviews and plot agree o
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tutor.learner import LearnerStore, TopicProgress, weakness_order
 from tutor.progress_history import DayMastery, mastery_history
 from tutor.topics import Topic
-
-DUE_LIMIT = 10_000
-"""Due questions counted at most (far more than anyone reviews in a sitting)."""
 
 
 @dataclass(frozen=True)
@@ -62,13 +58,13 @@ def read_progress(
 ) -> ProgressReport:
     """Everything the screen shows, from the store (blocks on SQLite)."""
     rows = store.progress(learner, topics, now)
-    due = Counter(q.topic for q, _ in store.due_questions(learner, now, limit=DUE_LIMIT))
+    due = store.due_counts(learner, now)
     history = mastery_history(store.events(learner), [t.id for t in topics], now)
     return ProgressReport(
         learner=learner,
         now=now,
         rows=tuple(rows),
-        due=dict(due),
+        due=due,
         next_review=store.next_reviews(learner),
         history=tuple(history),
     )

@@ -5,21 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from tutor.scheduling import when_due
 from tutor.tui.widgets.progress_report import ProgressReport
-
-HOUR = 3600.0
-
-
-def when_due(due: float | None, now: float) -> str:
-    """A review time as the learner reads it: "due now", "in 20 min", "in 5 h", "in 3 days"."""
-    if due is None:
-        return ""
-    if due <= now:
-        return "due now"
-    hours = (due - now) / HOUR
-    if hours < 1:
-        return f"in {max(1, round(hours * 60))} min"
-    return f"in {round(hours)} h" if hours < 36 else f"in {round(hours / 24)} days"
 
 
 def plural(count: int, word: str) -> str:

@@ -9,8 +9,8 @@ from textual import events
 from textual.widgets import DataTable
 
 from tutor.learner import TopicProgress
+from tutor.scheduling import when_due
 from tutor.tui.widgets.progress_report import ProgressReport
-from tutor.tui.widgets.progress_reviews import when_due
 
 BAR = 8
 """Cells in a mastery bar."""
