@@ -1,0 +1,67 @@
+"""What the learner sees after answering (outside an exam): right or not, the answer, why,
+and the passage it comes from."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+
+def verdict(graded: dict) -> Content:
+    if graded["correct"]:
+        return Content.from_markup("[b]Right.[/b]")
+    return Content.from_markup("[b]Not quite.[/b] The answer is: $key", key=str(graded["key"]))
+
+
+class QuizFeedback(Vertical):
+    """The grade of the answer just given; `show` fills it in."""
+
+    DEFAULT_CSS = """
+    QuizFeedback {
+        height: auto;
+        margin: 1 1 0 1;
+        padding: 0 1;
+        border-left: thick $error;
+        background: $error-muted;
+    }
+    QuizFeedback.-right {
+        border-left: thick $success;
+        background: $success-muted;
+    }
+    QuizFeedback #quiz-verdict {
+        color: $text-error;
+    }
+    QuizFeedback.-right #quiz-verdict {
+        color: $text-success;
+    }
+    QuizFeedback #quiz-explanation {
+        margin-top: 1;
+    }
+    QuizFeedback #quiz-source {
+        color: $text-muted;
+        margin-top: 1;
+    }
+    QuizFeedback #quiz-next {
+        color: $text-muted;
+        text-style: italic;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="quiz-verdict")
+        yield Static("", id="quiz-given", markup=False)
+        yield Static("", id="quiz-explanation", markup=False)
+        yield Static("", id="quiz-source", markup=False)
+        yield Static("", id="quiz-next", markup=False)
+
+    def show(self, graded: dict, *, last: bool) -> None:
+        self.set_class(bool(graded["correct"]), "-right")
+        self.query_one("#quiz-verdict", Static).update(verdict(graded))
+        given = graded.get("answer_given") or ""
+        self.query_one("#quiz-given", Static).update(f"You answered: {given}" if given else "")
+        self.query_one("#quiz-explanation", Static).update(graded.get("explanation") or "")
+        self.query_one("#quiz-source", Static).update(f"Source: {graded.get('source', '')}")
+        what = "the summary" if last else "the next question"
+        self.query_one("#quiz-next", Static).update(f"Enter, Space or N: {what}")

@@ -1,0 +1,236 @@
+"""Choosing a quiz: one topic or any, the kind of question and how many, or the timed
+exam simulation; and resuming a quiz left unfinished."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Select, Static
+
+from tutor.topics import Topic
+
+KINDS = [
+    ("Mixed", "mixed"),
+    ("Multiple choice", "mc"),
+    ("True or false", "tf"),
+    ("Fill the blank", "cloze"),
+    ("Short answer", "short"),
+]
+ANY_TOPIC = ""
+QUIZ_QUESTIONS = 5
+EXAM_QUESTIONS = 20
+EXAM_MINUTES = 30
+MAX_QUESTIONS = 200
+
+
+@dataclass(frozen=True)
+class QuizOptions:
+    """What `QuizSession.start` takes, and an exam's time limit (None: untimed)."""
+
+    n: int
+    kind: str = "mixed"
+    topic: str | None = None
+    exam: bool = False
+    minutes: float | None = None
+
+
+def read_count(text: str) -> int | None:
+    """A number of questions, 1 to MAX_QUESTIONS, or None."""
+    try:
+        n = int(text.strip())
+    except ValueError:
+        return None
+    return n if 1 <= n <= MAX_QUESTIONS else None
+
+
+def read_minutes(text: str) -> float | None:
+    """A time limit in minutes (fractions allowed); empty or 0 means untimed. Raises
+    ValueError for anything else."""
+    text = text.strip()
+    if not text:
+        return None
+    minutes = float(text)
+    if minutes < 0 or minutes != minutes:  # negative or NaN
+        raise ValueError(text)
+    return minutes or None
+
+
+def unfinished_text(question: dict) -> str:
+    what = "exam" if question.get("exam") else "quiz"
+    title = question.get("topic_title") or question.get("topic") or ""
+    return (
+        f"An unfinished {what} waits at question {question['number']} of "
+        f"{question['total']} ({title})."
+    )
+
+
+class QuizSetup(Vertical):
+    """Posts `Start` or `Resume`; the screen runs them."""
+
+    DEFAULT_CSS = """
+    QuizSetup {
+        height: auto;
+        padding: 0 1;
+    }
+    QuizSetup .heading {
+        text-style: bold;
+        color: $primary;
+    }
+    QuizSetup .about {
+        color: $text-muted;
+    }
+    QuizSetup #setup-wait {
+        text-style: italic;
+    }
+    QuizSetup .row {
+        height: 3;
+    }
+    QuizSetup .row Label {
+        width: auto;
+        padding: 1 1 0 0;
+    }
+    QuizSetup .row Label.first {
+        width: 11;
+    }
+    QuizSetup #setup-topic {
+        width: 1fr;
+    }
+    QuizSetup #setup-kind {
+        width: 24;
+    }
+    QuizSetup Input {
+        width: 9;
+    }
+    QuizSetup Button {
+        margin-left: 2;
+    }
+    QuizSetup #setup-exam-heading {
+        margin-top: 1;
+    }
+    QuizSetup #setup-resume-row {
+        margin-top: 1;
+        height: auto;
+    }
+    QuizSetup #setup-unfinished {
+        width: 1fr;
+        padding: 1 0 0 0;
+    }
+    """
+
+    class Start(Message):
+        def __init__(self, options: QuizOptions) -> None:
+            super().__init__()
+            self.options = options
+
+    class Resume(Message):
+        def __init__(self, quiz: str, exam: bool) -> None:
+            super().__init__()
+            self.quiz = quiz
+            self.exam = exam
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.unfinished: tuple[str, bool] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("Quiz yourself", classes="heading")
+        yield Label("Due reviews come first, then your weakest topics.", classes="about")
+        yield Label("Loading the tutor…", id="setup-wait", classes="about")
+        with Horizontal(classes="row"):
+            yield Label("Topic", classes="first")
+            yield Select(
+                [("Any topic", ANY_TOPIC)], value=ANY_TOPIC, allow_blank=False, id="setup-topic"
+            )
+        with Horizontal(classes="row"):
+            yield Label("Kind", classes="first")
+            yield Select(KINDS, value="mixed", allow_blank=False, id="setup-kind")
+            yield Label("Questions")
+            yield Input(str(QUIZ_QUESTIONS), type="integer", id="setup-n", max_length=3)
+            yield Button("Start quiz", id="setup-start", variant="primary")
+        yield Label("Exam simulation", id="setup-exam-heading", classes="heading")
+        yield Label(
+            "Questions spread over the topics by weight; grades only at the end.",
+            classes="about",
+        )
+        with Horizontal(classes="row"):
+            yield Label("Questions", classes="first")
+            yield Input(str(EXAM_QUESTIONS), type="integer", id="setup-exam-n", max_length=3)
+            yield Label("Minutes")
+            yield Input(str(EXAM_MINUTES), type="number", id="setup-minutes", max_length=6)
+            yield Button("Start exam", id="setup-exam", variant="warning")
+        with Horizontal(id="setup-resume-row"):
+            yield Static("", id="setup-unfinished", markup=False)
+            yield Button("Resume", id="setup-resume", variant="success")
+
+    def on_mount(self) -> None:
+        self.query_one("#setup-resume-row").display = False
+        self.enable(False)
+
+    def enable(self, enabled: bool) -> None:
+        """Buttons work once the tutor has loaded (and while no quiz is being prepared)."""
+        for button in self.query(Button):
+            button.disabled = not enabled
+
+    def set_topics(self, topics: Sequence[Topic]) -> None:
+        select = self.query_one("#setup-topic", Select)
+        select.set_options([("Any topic", ANY_TOPIC), *((t.title, t.id) for t in topics)])
+        select.value = ANY_TOPIC
+        self.query_one("#setup-wait").display = False
+
+    def show_unfinished(self, quiz: str | None, question: dict | None) -> None:
+        """Offer to resume `quiz`, waiting at `question` (None: nothing to resume)."""
+        row = self.query_one("#setup-resume-row")
+        if quiz is None or question is None:
+            self.unfinished = None
+            row.display = False
+            return
+        self.unfinished = (quiz, bool(question.get("exam")))
+        self.query_one("#setup-unfinished", Static).update(unfinished_text(question))
+        row.display = True
+
+    def focus_start(self) -> None:
+        self.query_one("#setup-start", Button).focus()
+
+    @on(Button.Pressed, "#setup-start")
+    @on(Input.Submitted, "#setup-n")
+    def _start_quiz(self, event: Message) -> None:
+        event.stop()
+        n = read_count(self.query_one("#setup-n", Input).value)
+        if n is None:
+            self._invalid("#setup-n", f"How many questions: 1 to {MAX_QUESTIONS}.")
+            return
+        topic = self.query_one("#setup-topic", Select).value
+        kind = self.query_one("#setup-kind", Select).value
+        options = QuizOptions(n=n, kind=str(kind), topic=str(topic) or None)
+        self.post_message(self.Start(options))
+
+    @on(Button.Pressed, "#setup-exam")
+    @on(Input.Submitted, "#setup-exam-n, #setup-minutes")
+    def _start_exam(self, event: Message) -> None:
+        event.stop()
+        n = read_count(self.query_one("#setup-exam-n", Input).value)
+        if n is None:
+            self._invalid("#setup-exam-n", f"How many questions: 1 to {MAX_QUESTIONS}.")
+            return
+        try:
+            minutes = read_minutes(self.query_one("#setup-minutes", Input).value)
+        except ValueError:
+            self._invalid("#setup-minutes", "Minutes: a number, or empty for no time limit.")
+            return
+        options = QuizOptions(n=n, kind="mixed", exam=True, minutes=minutes)
+        self.post_message(self.Start(options))
+
+    @on(Button.Pressed, "#setup-resume")
+    def _resume(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.unfinished is not None:
+            self.post_message(self.Resume(*self.unfinished))
+
+    def _invalid(self, selector: str, message: str) -> None:
+        self.notify(message, severity="warning", markup=False)
+        self.query_one(selector, Input).focus()
