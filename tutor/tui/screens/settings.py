@@ -1,15 +1,380 @@
-"""The settings screen."""
+"""The settings (F6): Ollama host and model (pick an installed one or pull one), Socratic
+mode, learner, offline mode. Saved to the config file and used at once; the environment
+still wins over the file, and the screen says where it does."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Static
+import os
+from typing import Any, ClassVar
 
+from pydantic import AliasChoices, ValidationError
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
+from textual.worker import get_current_worker
+
+from tutor.config import SAVED_SETTINGS, Settings, config_path, save_settings
+from tutor.errors import TutorError, one_line
+from tutor.llm import PullProgress, ServerStatus, model_matches, pull_model, server_status
 from tutor.tui.screens.base import TutorScreen
+from tutor.tui.services import Services
+from tutor.tui.widgets.settings_learner import LearnerPicker
+from tutor.tui.widgets.settings_models import ModelPicker
+from tutor.tui.widgets.settings_pull import PullPanel
+from tutor.tui.widgets.settings_server import ServerReport
+
+# --- what saving means --------------------------------------------------------------------
+
+
+def env_names(key: str) -> list[str]:
+    """The environment variables that set `key` (e.g. OLLAMA_HOST for ollama_host)."""
+    alias = Settings.model_fields[key].validation_alias
+    if isinstance(alias, AliasChoices):
+        return [str(choice) for choice in alias.choices]
+    return [f"TUTOR_{key.upper()}"]
+
+
+def env_override(key: str) -> str | None:
+    """The environment variable setting `key` now, if any (names match in any case, as
+    pydantic-settings reads them)."""
+    present = {name.upper() for name in os.environ}
+    return next((name for name in env_names(key) if name.upper() in present), None)
+
+
+def changes_from(current: Settings, form: dict[str, Any]) -> dict[str, Any]:
+    """The form's values that differ from the settings in use (a blank choice keeps it)."""
+    changes: dict[str, Any] = {}
+    for key, value in form.items():
+        if key in ("ollama_model", "learner") and not value:
+            continue
+        if key == "ollama_model" and model_matches(current.ollama_model, value):
+            continue  # "llama3.2" is installed as "llama3.2:latest": the same model
+        if getattr(current, key) != value:
+            changes[key] = value
+    return changes
+
+
+def kept(current: Settings) -> dict[str, Any]:
+    """The settings this screen does not change (data dir...), as they are in use now."""
+    return current.model_dump(exclude=set(SAVED_SETTINGS))
+
+
+def check_valid(current: Settings, changes: dict[str, Any]) -> None:
+    """Raise a one-line TutorError if `changes` would not make valid settings."""
+    if "ollama_host" in changes and not str(changes["ollama_host"]).strip():
+        raise TutorError("the Ollama host is empty: give host:port, e.g. 127.0.0.1:11434")
+    try:
+        Settings(**kept(current), **changes)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"]) or "setting"
+        raise TutorError(f"invalid {field}: {problem['msg']}") from None
+
+
+def overridden(saved: dict[str, Any], now: Settings) -> list[str]:
+    """The saved keys the environment overrides (their value in use is not the saved one)."""
+    return [key for key, value in saved.items() if getattr(now, key) != value]
+
+
+# --- the screen ---------------------------------------------------------------------------
+
+SOCRATIC_HINT = "hints and a question back, not the answer, in new chats"
+OFFLINE_HINT = "never call Ollama: answers quote the material"
 
 
 class SettingsScreen(TutorScreen):
+    """Change how the tutor runs; Save (Ctrl+S) writes the config file and applies it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+r", "check", "Check server"),
+    ]
+
+    DEFAULT_CSS = """
+    SettingsScreen #form {
+        padding: 0 1;
+    }
+    SettingsScreen .heading {
+        text-style: bold;
+        color: $text-accent;
+    }
+    SettingsScreen .row {
+        height: 1;
+    }
+    SettingsScreen .field {
+        width: 10;
+        color: $text-muted;
+    }
+    SettingsScreen Input {
+        width: 1fr;
+    }
+    SettingsScreen Select {
+        width: 1fr;
+    }
+    SettingsScreen Button {
+        margin-left: 1;
+        min-width: 8;
+    }
+    SettingsScreen Input:focus, SettingsScreen Select:focus > SelectCurrent,
+    SettingsScreen Switch:focus {
+        background-tint: $accent 25%;
+    }
+    SettingsScreen Switch, SettingsScreen Switch:focus {
+        border: none;
+        height: 1;
+        padding: 0 1;
+    }
+    SettingsScreen .hint {
+        padding-left: 1;
+        color: $text-muted;
+        width: 1fr;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    SettingsScreen .env {
+        padding-left: 10;
+        color: $text-warning;
+    }
+    SettingsScreen #save-row {
+        height: 1;
+        margin-top: 1;
+    }
+    SettingsScreen #save {
+        margin-left: 0;
+    }
+    SettingsScreen #now {
+        padding-left: 2;
+        color: $text-muted;
+        width: 1fr;
+    }
+    SettingsScreen #paths {
+        margin-top: 1;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pulling = False
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("settings")
+        with VerticalScroll(id="form"):
+            yield Static("Ollama", classes="heading")
+            with Horizontal(classes="row"):
+                yield Label("Host", classes="field")
+                yield Input(placeholder="host:port, e.g. 127.0.0.1:11434", compact=True, id="host")
+                yield Button("Check", compact=True, id="check")
+            yield ServerReport()
+            yield self._env_note("ollama_host")
+            yield ModelPicker()
+            yield self._env_note("ollama_model")
+            yield PullPanel()
+            yield Static("Tutoring", classes="heading")
+            yield LearnerPicker()
+            yield self._env_note("learner")
+            with Horizontal(classes="row"):
+                yield Label("Socratic", classes="field")
+                yield Switch(id="socratic")
+                yield Label(SOCRATIC_HINT, classes="hint")
+            yield self._env_note("socratic")
+            with Horizontal(classes="row"):
+                yield Label("Offline", classes="field")
+                yield Switch(id="offline")
+                yield Label(OFFLINE_HINT, classes="hint")
+            yield self._env_note("offline")
+            with Horizontal(id="save-row"):
+                yield Button("Save", variant="primary", compact=True, id="save")
+                yield Static("loading…", id="now", markup=False)
+            yield Static("", id="paths", markup=False)
         yield Footer()
+
+    @staticmethod
+    def _env_note(key: str) -> Static:
+        return Static("", id=f"env-{key}", classes="env", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#host", Input).focus()
+        self._show_env_notes()
+
+    # --- the tutor arrives -------------------------------------------------------------
+
+    async def services_ready(self, services: Services) -> None:
+        """Fill the form from the settings in use, then ask the server and the store."""
+        settings = services.settings
+        self.query_one("#host", Input).value = settings.ollama_host
+        self.query_one(ModelPicker).preset(settings.ollama_model)
+        self.query_one(LearnerPicker).show([], services.learner)
+        self.query_one("#socratic", Switch).value = settings.socratic
+        self.query_one("#offline", Switch).value = settings.offline
+        self.query_one("#paths", Static).update(
+            f"Data dir     {settings.data_dir}\nConfig file  {config_path()}"
+        )
+        await self.services_changed(services)
+        self._list_learners(services)
+        self.action_check()
+
+    async def services_changed(self, services: Services) -> None:
+        self.query_one("#now", Static).update(
+            f"in use: {services.mode_label} · learner {services.learner}"
+        )
+
+    @work(thread=True, exclusive=True, group="learners", exit_on_error=False)
+    def _list_learners(self, services: Services) -> None:
+        try:
+            learners = services.store.learners()
+        except Exception as error:
+            self.app.call_from_thread(self._notify_error, "Learners", error)
+            return
+        self.app.call_from_thread(self._learners_listed, learners, services.learner)
+
+    def _learners_listed(self, learners: list[str], current: str) -> None:
+        self.query_one(LearnerPicker).show(learners, current)
+
+    def _show_env_notes(self) -> None:
+        for key in SAVED_SETTINGS:
+            name = env_override(key)
+            note = self.query_one(f"#env-{key}", Static)
+            note.display = name is not None
+            if name is not None:
+                note.update(f"{name} is set in the environment and wins over the saved value.")
+
+    # --- the server ----------------------------------------------------------------------
+
+    def _server_settings(self) -> Settings | None:
+        """The settings in use, pointed at the host typed in the form."""
+        host = self.query_one("#host", Input).value.strip()
+        if self.services is None:
+            self.notify("The tutor is still loading.", severity="warning")
+            return None
+        if not host:
+            self.notify("Type the Ollama host first, e.g. 127.0.0.1:11434.", severity="warning")
+            return None
+        return self.services.settings.model_copy(update={"ollama_host": host})
+
+    @on(Input.Submitted, "#host")
+    @on(Button.Pressed, "#check")
+    def action_check(self) -> None:
+        """Ask the server at the typed host for its version and models."""
+        settings = self._server_settings()
+        if settings is None:
+            return
+        wanted = self.query_one(ModelPicker).chosen or settings.ollama_model
+        self.query_one(ServerReport).checking(settings.ollama_url)
+        self._check(settings, wanted)
+
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
+    def _check(self, settings: Settings, model: str) -> None:
+        try:
+            status = server_status(settings, model)
+        except Exception as error:
+            self.app.call_from_thread(self._notify_error, "Check", error)
+            return
+        if not get_current_worker().is_cancelled:  # a newer check replaced this one
+            self.app.call_from_thread(self._checked, status)
+
+    def _checked(self, status: ServerStatus) -> None:
+        self.query_one(ServerReport).show(status)
+        has_it = self.query_one(ModelPicker).show(status.models, status.model, status.reachable)
+        if status.reachable and not has_it:
+            self.query_one(PullPanel).suggest(status.model)
+
+    # --- pulling a model -----------------------------------------------------------------
+
+    @on(PullPanel.Requested)
+    def start_pull(self, event: PullPanel.Requested) -> None:
+        if self._pulling:
+            self.notify("A pull is already running.", severity="warning")
+            return
+        settings = self._server_settings()
+        if settings is None:
+            return
+        self._pulling = True
+        panel = self.query_one(PullPanel)
+        panel.start(event.model)
+        self._pull(settings, event.model, panel)
+
+    @work(thread=True, exclusive=True, group="pull", exit_on_error=False)
+    def _pull(self, settings: Settings, model: str, panel: PullPanel) -> None:
+        def report(step: PullProgress) -> None:
+            self.app.call_from_thread(panel.advance, step)
+
+        try:
+            pull_model(settings, model, report)
+        except Exception as error:
+            self.app.call_from_thread(self._pull_failed, error)
+            return
+        self.app.call_from_thread(self._pulled, settings, model)
+
+    def _pulled(self, settings: Settings, model: str) -> None:
+        self._pulling = False
+        self.query_one(PullPanel).finish(model)
+        services = self.services
+        if (
+            services is not None
+            and services.offline
+            and not services.settings.offline
+            and settings.ollama_url == services.settings.ollama_url
+            and model_matches(services.settings.ollama_model, model)
+        ):
+            # The tutor was offline for want of this very model: use it now.
+            self.notify(f"Pulled {model}; the tutor answers with it now.", title="Pull")
+            self.app.action_retry_ollama()
+        else:
+            self.notify(f"Pulled {model}; Save to answer with it.", title="Pull")
+        self.query_one(ServerReport).checking(settings.ollama_url)
+        self._check(settings, model)  # the new model is listed, and selected
+
+    def _pull_failed(self, error: Exception) -> None:
+        self._pulling = False
+        self.query_one(PullPanel).fail(one_line(error))
+        self._notify_error("Pull failed", error)
+
+    # --- saving --------------------------------------------------------------------------
+
+    def _form(self) -> dict[str, Any]:
+        return {
+            "ollama_host": self.query_one("#host", Input).value.strip(),
+            "ollama_model": self.query_one(ModelPicker).chosen,
+            "socratic": self.query_one("#socratic", Switch).value,
+            "learner": self.query_one(LearnerPicker).chosen,
+            "offline": self.query_one("#offline", Switch).value,
+        }
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        """Write the changed settings to the config file and switch the tutor to them."""
+        if self.services is None:
+            self.notify("The tutor is still loading.", severity="warning")
+            return
+        current = self.services.settings
+        try:
+            changes = changes_from(current, self._form())
+            if not changes:
+                self.notify("Nothing to save: these are the settings in use.", title="Settings")
+                return
+            check_valid(current, changes)
+            path = save_settings(changes)
+            now = Settings(**kept(current))
+        except Exception as error:
+            self._notify_error("Not saved", error)
+            return
+        if "learner" in changes:
+            self.query_one(LearnerPicker).added(changes["learner"])
+        self._show_env_notes()
+        self.app.apply_settings(now)
+        ignored = [env_override(key) or key for key in overridden(changes, now)]
+        message = f"Saved to {path}."
+        if ignored:
+            message += f" The environment wins for {', '.join(ignored)}."
+        self.notify(
+            message,
+            title="Settings",
+            severity="warning" if ignored else "information",
+            markup=False,
+        )
+
+    def _notify_error(self, title: str, error: Exception) -> None:
+        self.notify(one_line(error), title=title, severity="error", markup=False)
