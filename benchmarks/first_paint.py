@@ -1,9 +1,9 @@
 """Time from launching `tutor` in a terminal to the app's first paint, and to a key echo.
 
-Each run starts the real `tutor` console script in a pseudo-terminal (100x30, the tutor's
-indexed data dir, Ollama unreachable), reads the terminal output until the header's
-title appears (first paint), types a few letters and waits for them to show in the
-question box while the models are still loading (key echo), then quits with Ctrl+Q.
+Each run starts the real `tutor` console script in a pseudo-terminal (100x30, Ollama
+unreachable), reads the terminal output until the header (with its screen keys) appears
+(first paint), types a few letters and waits for them to show in the question box while
+the models are still loading (key echo), then quits with Ctrl+Q.
 Target: first paint <= 1 s.
 
 Usage: python benchmarks/first_paint.py [--runs N] [--data-dir DIR] [--json]
@@ -26,7 +26,7 @@ import termios
 import time
 from pathlib import Path
 
-TITLE = b"Study tutor"
+TITLE = b"F2 Chat"
 TYPED = "xyzzy"
 TIMEOUT = 30.0
 

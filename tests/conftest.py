@@ -31,6 +31,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TUTOR_DATA_DIR", str(data_dir))
     monkeypatch.setenv("TUTOR_CORPUS_DIR", str(PROJECT_CORPUS))
     monkeypatch.setenv("TUTOR_CONFIG_FILE", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the app's crash log
     # Nothing listens here, so an accidental Ollama call fails fast instead of hanging.
     monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")
     return data_dir

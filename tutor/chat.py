@@ -21,6 +21,8 @@ from tutor.learner import LearnerStore
 from tutor.llm import server_status
 from tutor.sanitize import strip_control
 
+ASKED_OFFLINE = "offline mode was asked for (--offline)"
+SET_OFFLINE = "offline mode is on in the settings (TUTOR_OFFLINE or the Settings screen)"
 ANSWER_NODE = "answer"
 """Only tokens from this node are the answer; the follow-up rewrite streams too."""
 
@@ -107,9 +109,9 @@ def open_checkpointer(settings: Settings) -> TutorCheckpointer:
 def choose_mode(settings: Settings, offline: bool) -> tuple[bool, str | None]:
     """Offline or not, and why: the server must answer and have the model pulled."""
     if offline:
-        return True, "offline mode was asked for (--offline)"
+        return True, ASKED_OFFLINE
     if settings.offline:
-        return True, "offline mode is on in the settings (TUTOR_OFFLINE or the Settings screen)"
+        return True, SET_OFFLINE
     status = server_status(settings)
     # `error` covers both an unreachable server and a model that is not pulled.
     return (True, str(status.error)) if status.error is not None else (False, None)

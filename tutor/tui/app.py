@@ -82,7 +82,8 @@ class TutorApp(App):
 
     CSS_PATH = "tutor.tcss"
     TITLE = "Study tutor"
-    SUB_TITLE = "Databricks Generative AI Engineer Associate"
+    # The screens' keys live in the header, so the footer has room for each screen's own.
+    SUB_TITLE = "F2 Chat  F3 Quiz  F4 Progress  F5 Library  F6 Settings"
     DEFAULT_MODE = "chat"
     MODES: ClassVar[dict] = {
         "quiz": lazy_screen("tutor.tui.screens.quiz", "QuizScreen"),
@@ -93,11 +94,11 @@ class TutorApp(App):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("f1", "help", "Help"),
-        Binding("f2", "switch_mode('chat')", "Chat"),
-        Binding("f3", "switch_mode('quiz')", "Quiz"),
-        Binding("f4", "switch_mode('progress')", "Progress"),
-        Binding("f5", "switch_mode('library')", "Library"),
-        Binding("f6", "switch_mode('settings')", "Settings"),
+        Binding("f2", "switch_mode('chat')", "Chat", show=False),
+        Binding("f3", "switch_mode('quiz')", "Quiz", show=False),
+        Binding("f4", "switch_mode('progress')", "Progress", show=False),
+        Binding("f5", "switch_mode('library')", "Library", show=False),
+        Binding("f6", "switch_mode('settings')", "Settings", show=False),
     ]
 
     def __init__(
@@ -119,8 +120,13 @@ class TutorApp(App):
         self.add_mode("chat", lambda: self.chat_screen)
 
     def on_mount(self) -> None:
+        self.mode_change_signal.subscribe(self, self._show_mode)
+        self._show_mode(self.current_mode)
         self._load()
         self.set_interval(self._recheck_seconds, self.recheck_ollama)
+
+    def _show_mode(self, mode: str) -> None:
+        self.title = mode.capitalize()
 
     # --- loading -------------------------------------------------------------------------
 
@@ -180,7 +186,7 @@ class TutorApp(App):
     def recheck_ollama(self) -> None:
         """Offline because Ollama was missing? Look again, quietly (a timer calls this)."""
         services = self.services
-        if services is None or not services.offline or services.settings.offline:
+        if services is None or not services.offline or services.offline_chosen:
             return
         if self.chat_screen.busy:
             return

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from tutor.chat import TutorChat, choose_mode
+from tutor.chat import ASKED_OFFLINE, SET_OFFLINE, TutorChat, choose_mode
 from tutor.config import Settings
 from tutor.learner import LearnerStore
 from tutor.quiz_session import QuizSession
@@ -35,6 +35,11 @@ class Services:
     def offline(self) -> bool:
         context = self.chat.context
         return context.offline or context.chat_model is None
+
+    @property
+    def offline_chosen(self) -> bool:
+        """Offline because the learner asked for it, not because Ollama is missing."""
+        return self.offline and self.chat.context.offline_reason in (ASKED_OFFLINE, SET_OFFLINE)
 
     @property
     def mode_label(self) -> str:

@@ -115,12 +115,11 @@ class ChatScreen(TutorScreen):
         status.learner = services.learner
         status.session = self.session or ""
         banner = self.query_one("#banner", Static)
-        context = services.chat.context
         # An offline mode the learner chose needs no banner; a missing Ollama does.
-        show = services.offline and not services.settings.offline and context.chat_model is None
+        show = services.offline and not services.offline_chosen
         banner.display = show
         if show:
-            banner.update(banner_text(context.offline_reason))
+            banner.update(banner_text(services.chat.context.offline_reason))
         self._refresh_weakest()
 
     @work(thread=True, exclusive=True, group="weakest", exit_on_error=False)
@@ -270,6 +269,8 @@ class ChatScreen(TutorScreen):
             self.notify("Wait for the answer to finish (Esc stops it).", severity="warning")
             return
         self.session = self.chat.resolve_session(None)
+        if self.services is not None:
+            self.socratic = self.services.settings.socratic  # the saved default
         await self._show_conversation([])
 
     def action_resume(self) -> None:

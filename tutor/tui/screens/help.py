@@ -35,9 +35,11 @@ From the palette: *New conversation*, *Resume a conversation*, *Toggle Socratic 
 
 ## Quiz (F3)
 Pick a topic, the kind of question and how many, or the timed exam simulation.
-Number keys (or letters) choose an option; short answers go in the text box.
-End an answer with ` !` if you were sure or ` ?` if you guessed: reviews are
-scheduled from it.
+Number keys **1-4** (or **A-D**; **T/F** for true/false) answer; press **!** (sure) or
+**?** (guessed) before answering, or end a typed answer with ` !` or ` ?`: reviews are
+scheduled from it. **Enter**/**Space**/**N** moves on after the feedback; **Esc** ends a
+quiz (after asking). The exam shows a countdown and gives grades only in the summary;
+**Resume** continues an unfinished quiz.
 
 ## Progress (F4)
 Mastery per topic with the evidence behind it, reviews due, and your mean mastery over
