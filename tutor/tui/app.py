@@ -83,7 +83,7 @@ class TutorApp(App):
     CSS_PATH = "tutor.tcss"
     TITLE = "Study tutor"
     # The screens' keys live in the header, so the footer has room for each screen's own.
-    SUB_TITLE = "F2 Chat  F3 Quiz  F4 Progress  F5 Library  F6 Settings"
+    SUB_TITLE = "F2 Chat F3 Quiz F4 Progress F5 Library F6 Settings"
     DEFAULT_MODE = "chat"
     MODES: ClassVar[dict] = {
         "quiz": lazy_screen("tutor.tui.screens.quiz", "QuizScreen"),

@@ -111,10 +111,9 @@ class ProgressScreen(TutorScreen):
 
     def show_report(self, report: ProgressReport) -> None:
         self.report = report
-        self.sub_title = f"Progress of {report.learner}"
         self.query_one(ReviewsDue).show(report)
         self.query_one(MasteryTable).show(report)
-        self.query_one(MasteryPlot).show(report.history, len(report.rows))
+        self.query_one(MasteryPlot).show(report.history, len(report.rows), report.learner)
         self._show_detail()
 
     @on(DataTable.RowHighlighted, "#mastery")

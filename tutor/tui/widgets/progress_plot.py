@@ -74,14 +74,14 @@ class MasteryPlot(Vertical):
     def has_plot(self) -> bool:
         return bool(self.query_one(PlotextPlot).display)
 
-    def show(self, points: Sequence[DayMastery], topics: int) -> None:
+    def show(self, points: Sequence[DayMastery], topics: int, learner: str) -> None:
         """Plot these days (the mean over `topics` topics), or say there is no history."""
         self.points = list(points)
         plot = self.query_one(PlotextPlot)
         note = self.query_one("#no-history", Static)
         note.display = not self.points
         plot.display = bool(self.points)
-        self.border_title = f"Mean mastery over {topics} topics (%), at the end of each day"
+        self.border_title = f"{learner}: mean mastery over {topics} topics (%), at each day's end"
         if not self.points:
             note.update(NO_HISTORY)
             self.series = ([], [])
