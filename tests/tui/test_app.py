@@ -16,6 +16,7 @@ from tests.fakes import ScriptedChatModel
 from tests.tui.test_chat_screen import SIZE, ask, exchanges, run, sources, state, until
 from tutor.chat import TutorChat
 from tutor.config import Settings
+from tutor.headings import short_heading
 from tutor.index import Indexer
 from tutor.tui.app import TutorApp
 from tutor.tui.screens.help import HelpScreen
@@ -176,7 +177,7 @@ def test_a_citation_opens_the_passage_with_its_key_sentences_highlighted(data_di
             title = str(panel.query_one(".title").content)
             assert title == f"[1] {passage['source']}"
             where = str(panel.query_one(".where").content)
-            assert passage["heading"] in where and " line" in where
+            assert short_heading(passage["heading"]) in where and " line" in where
             text = panel.query_one(".text")
             assert str(text.content) == passage["text"]
             # The highlighted sentences are sentences of the passage, on its subject.

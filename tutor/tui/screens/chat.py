@@ -176,7 +176,7 @@ class ChatScreen(TutorScreen):
         """
         panel = self.query_one(CitationPanel)
         if panel.display:
-            panel.close()
+            self._close_citation()
             self.query_one(QuestionInput).focus()
             return
         if self._busy and not self._stop.is_set() and self._current is not None:
@@ -248,7 +248,13 @@ class ChatScreen(TutorScreen):
 
     @on(CitationSelected)
     def open_citation(self, event: CitationSelected) -> None:
+        # The passage takes the sidebar's place: at 80 columns there is no room for both.
+        self.query_one("#sidebar").display = False
         self.query_one(CitationPanel).show(event.question, event.passage, self._embed())
+
+    def _close_citation(self) -> None:
+        self.query_one(CitationPanel).close()
+        self.query_one("#sidebar").display = True
 
     def action_sources(self) -> None:
         """Ctrl+O: to the newest answer's sources (Enter opens one, Tab moves on)."""
@@ -299,7 +305,7 @@ class ChatScreen(TutorScreen):
             await exchange.show_saved(answer)
         conversation.scroll_end(animate=False)
         self.query_one(StatusLine).session = self.session or ""
-        self.query_one(CitationPanel).close()
+        self._close_citation()
         self.query_one(QuestionInput).focus()
 
     def action_socratic(self) -> None:

@@ -9,7 +9,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Label, Static
+from textual.widgets import Static
+
+from tutor.headings import short_heading
 
 if TYPE_CHECKING:
     from tutor.sentences import Embed
@@ -41,7 +43,7 @@ class CitationPanel(VerticalScroll):
 
     DEFAULT_CSS = """
     CitationPanel {
-        width: 2fr;
+        width: 1fr;
         display: none;
         padding: 0 1;
         background: $panel;
@@ -63,18 +65,18 @@ class CitationPanel(VerticalScroll):
         self.highlights: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Label("", classes="title", markup=False)
-        yield Label("", classes="where", markup=False)
+        yield Static("", classes="title", markup=False)
+        yield Static("", classes="where", markup=False)
         yield Static("", classes="text")
 
     def show(self, question: str, passage: dict, embed: Embed | None) -> None:
         self.passage = passage
         self.highlights = []
         self.display = True
-        self.query_one(".title", Label).update(f"[{passage['n']}] {passage['source']}")
-        heading = passage.get("heading") or ""
+        self.query_one(".title", Static).update(f"[{passage['n']}] {passage['source']}")
+        heading = short_heading(passage.get("heading") or "")
         span = where(passage)
-        self.query_one(".where", Label).update(" · ".join(p for p in (heading, span) if p))
+        self.query_one(".where", Static).update(" · ".join(p for p in (heading, span) if p))
         self.query_one(".text", Static).update(Content(passage["text"]))
         self.scroll_home(animate=False)
         self._highlight(question, passage, embed)
