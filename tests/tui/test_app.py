@@ -3,7 +3,6 @@ citations, conversations, help and the command palette."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -13,7 +12,8 @@ from textual.widgets import Input
 
 from tests.fake_ollama import FakeOllama
 from tests.fakes import ScriptedChatModel
-from tests.tui.test_chat_screen import SIZE, ask, exchanges, run, sources, state, until
+from tests.tui.pilot import run, until
+from tests.tui.test_chat_screen import SIZE, ask, exchanges, sources, state
 from tutor.chat import TutorChat
 from tutor.config import Settings
 from tutor.headings import short_heading
@@ -26,14 +26,6 @@ from tutor.tui.widgets.index_progress import IndexProgress
 from tutor.tui.widgets.status_line import StatusLine
 
 RLHF_ANSWER = "RLHF tunes a model against a reward model trained on human rankings [1]."
-
-
-@pytest.fixture
-def data_dir(indexed_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy = tmp_path / "indexed"
-    shutil.copytree(indexed_data_dir, copy)
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(copy))
-    return copy
 
 
 def status(app: TutorApp) -> str:

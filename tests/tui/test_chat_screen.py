@@ -4,10 +4,9 @@ project corpus, with a scripted chat model in place of Ollama."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.fakes import CutAfter, ScriptedChatModel
+from tests.tui.pilot import run, until
 from tutor.chat import TutorChat
 from tutor.config import Settings
 from tutor.tui.app import TutorApp
@@ -46,27 +46,6 @@ class SlowChatModel(ScriptedChatModel):
             time.sleep(self.delay)
             self.streamed += 1
             yield chunk
-
-
-@pytest.fixture
-def data_dir(indexed_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A writable copy of the indexed corpus, so each test has its own learner store."""
-    copy = tmp_path / "indexed"
-    shutil.copytree(indexed_data_dir, copy)
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(copy))
-    return copy
-
-
-def run(scenario: Callable[[], Any]) -> None:
-    asyncio.run(scenario())
-
-
-async def until(pilot: Pilot, done: Callable[[], bool], seconds: float = 15) -> None:
-    """Let the app run until `done()` holds (workers finish on their own time)."""
-    deadline = time.monotonic() + seconds
-    while not done():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.05)
 
 
 async def ask(pilot: Pilot, question: str) -> None:
@@ -121,7 +100,7 @@ def test_input_has_focus_and_an_answer_streams_with_its_sources(data_dir: Path) 
             # The question comes back with the up arrow.
             await pilot.press("up")
             assert app.screen.query_one(QuestionInput).value == "What is RLHF?"
-            assert len(app.screen.query_one(WeakTopics).query(".topic")) == 3
+            await until(pilot, lambda: len(app.screen.query_one(WeakTopics).query(".topic")) == 3)
 
         assert len(chat.history(app.chat_screen.session)) == 1
 

@@ -3,14 +3,11 @@ corpus: file states, reindexing with progress and the summary, adding a folder."
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.style import Style
@@ -19,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
 import tutor.tui.screens.library as library_screen
+from tests.tui.pilot import run, until
 from tutor.chat import TutorChat
 from tutor.config import PROJECT_CORPUS, Settings
 from tutor.index import Indexer, IndexLock
@@ -71,18 +69,6 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 
     monkeypatch.setattr(library_screen, "Indexer", HeldIndexer)
     return held
-
-
-def run(scenario: Callable[[], Any]) -> None:
-    asyncio.run(scenario())
-
-
-async def until(pilot: Pilot, done: Callable[[], bool], seconds: float = 30) -> None:
-    """Let the app run until `done()` holds (workers finish on their own time)."""
-    deadline = time.monotonic() + seconds
-    while not done():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.05)
 
 
 async def open_library(pilot: Pilot) -> LibraryScreen:

@@ -4,13 +4,10 @@ reviews line and the plot."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -18,6 +15,7 @@ from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 from textual_plotext import PlotextPlot
 
+from tests.tui.pilot import run, until
 from tutor.chat import TutorChat
 from tutor.config import Settings
 from tutor.learner import GradedAnswer, LearnerEvent, LearnerStore
@@ -32,27 +30,6 @@ from tutor.tui.widgets.progress_table import MasteryTable, mastery_bar
 
 SIZE = (110, 32)
 RLHF, RAG, PROMPTS = "rlhf", "retrieval-augmented-generation", "prompt-engineering"
-
-
-@pytest.fixture
-def data_dir(indexed_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A writable copy of the indexed corpus, so each test has its own learner store."""
-    copy = tmp_path / "indexed"
-    shutil.copytree(indexed_data_dir, copy)
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(copy))
-    return copy
-
-
-def run(scenario: Callable[[], Any]) -> None:
-    asyncio.run(scenario())
-
-
-async def until(pilot: Pilot, done: Callable[[], bool], seconds: float = 15) -> None:
-    """Let the app run until `done()` holds (workers finish on their own time)."""
-    deadline = time.monotonic() + seconds
-    while not done():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.05)
 
 
 def progress(app: TutorApp) -> ProgressScreen:

@@ -3,12 +3,9 @@ project corpus, offline (questions built from the material, graded by rule)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import shutil
 import sqlite3
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +13,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
+from tests.tui.pilot import run, until
 from tutor.chat import TutorChat
 from tutor.config import Settings
 from tutor.quiz_session import QuizSession
@@ -31,27 +29,6 @@ from tutor.tui.widgets.quiz_summary import QuizSummary
 
 SIZE = (80, 24)
 SLOW = 90  # seconds: the first quiz builds the question bank, on a busy machine too
-
-
-@pytest.fixture
-def data_dir(indexed_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A writable copy of the indexed corpus, so each test has its own learner store."""
-    copy = tmp_path / "indexed"
-    shutil.copytree(indexed_data_dir, copy)
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(copy))
-    return copy
-
-
-def run(scenario: Callable[[], Any]) -> None:
-    asyncio.run(scenario())
-
-
-async def until(pilot: Pilot, done: Callable[[], bool], seconds: float = 30) -> None:
-    """Let the app run until `done()` holds (workers finish on their own time)."""
-    deadline = time.monotonic() + seconds
-    while not done():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.05)
 
 
 async def open_quiz(pilot: Pilot) -> QuizScreen:

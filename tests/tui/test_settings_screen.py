@@ -4,19 +4,17 @@ Socratic and offline modes, and save to the config file."""
 
 from __future__ import annotations
 
-import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.containers import VerticalScroll
 from textual.notifications import Notification
 from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Select, Static
 
 from tests.fake_ollama import FakeOllama, refused_host
-from tests.tui.test_chat_screen import run, until
+from tests.tui.pilot import run, until
 from tutor.chat import TutorChat
 from tutor.config import Settings, config_path
 from tutor.llm import PullProgress
@@ -27,15 +25,6 @@ from tutor.tui.widgets.settings_server import ServerReport
 
 SIZE = (80, 24)
 OTHER = "qwen2.5:0.5b"
-
-
-@pytest.fixture
-def data_dir(indexed_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A writable copy of the indexed corpus, so each test has its own learner store."""
-    copy = tmp_path / "indexed"
-    shutil.copytree(indexed_data_dir, copy)
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(copy))
-    return copy
 
 
 def saved() -> dict[str, Any]:

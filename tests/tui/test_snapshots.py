@@ -5,14 +5,14 @@ machine-specific paths and times, so their layout is checked by their own tests 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.test_chat_screen import sources, until
+from tests.tui.pilot import until
+from tests.tui.test_chat_screen import sources
 from tutor.chat import TutorChat
 from tutor.config import Settings
 from tutor.tui.app import TutorApp
@@ -25,10 +25,7 @@ SESSION = "0a1b2c3d4e"
 
 
 @pytest.fixture
-def app(indexed_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TutorApp:
-    copy = tmp_path / "indexed"
-    shutil.copytree(indexed_data_dir, copy)
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(copy))
+def app(data_dir: Path) -> TutorApp:
     return TutorApp(chat=TutorChat.open(Settings(), offline=True))
 
 
@@ -46,6 +43,7 @@ def test_chat_with_an_offline_answer(app: TutorApp, snap_compare: Callable[..., 
         await pilot.press("enter")
         exchange = app.chat_screen.query_one(Exchange)
         await until(pilot, lambda: "[1]" in sources(exchange))
+        await app.workers.wait_for_complete()  # the sidebar's weak topics, read afresh
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ask)
@@ -58,6 +56,7 @@ def test_chat_with_a_citation_open(app: TutorApp, snap_compare: Callable[..., bo
         await pilot.press("enter")
         exchange = app.chat_screen.query_one(Exchange)
         await until(pilot, lambda: "[1]" in sources(exchange))
+        await app.workers.wait_for_complete()
         await pilot.press("ctrl+o", "enter")
         panel = app.chat_screen.query_one("#citation")
         await until(pilot, lambda: bool(panel.highlights))

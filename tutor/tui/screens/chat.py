@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
 from tutor.errors import TurnCancelled, one_line
 from tutor.tui.screens.base import TutorScreen
@@ -131,7 +132,9 @@ class ChatScreen(TutorScreen):
         except Exception as error:
             self.app.call_from_thread(self._notify_error, "Weak topics", error)
             return
-        self.app.call_from_thread(self.query_one(WeakTopics).show, rows)
+        # A newer read (after another answer) replaces this one: never show stale rows.
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.query_one(WeakTopics).show, rows)
 
     # --- first-run indexing (the app's loader reports here) ----------------------------
 
@@ -206,19 +209,16 @@ class ChatScreen(TutorScreen):
             result = chat.ask(
                 question, session=session, socratic=self.socratic, on_token=on_token, cancel=stop
             )
-            rows = weakest(chat)
         except TurnCancelled:
             self.app.call_from_thread(self._ended, exchange, "(stopped)")
         except Exception as error:  # any failure becomes a notification, never a traceback
             self.app.call_from_thread(self._failed, question, exchange, error)
         else:
-            self.app.call_from_thread(self._answered, exchange, result, rows)
+            self.app.call_from_thread(self._answered, exchange, result)
 
-    async def _answered(
-        self, exchange: Exchange, result: TurnResult, rows: Sequence[TopicProgress]
-    ) -> None:
+    async def _answered(self, exchange: Exchange, result: TurnResult) -> None:
         await exchange.finish(result)
-        await self.query_one(WeakTopics).show(rows)
+        self._refresh_weakest()
         self._busy = False
         self._current = None
         services = self.services
