@@ -48,6 +48,19 @@ class SlowChatModel(ScriptedChatModel):
             yield chunk
 
 
+class PausingChatModel(ScriptedChatModel):
+    """Streams the first `before_pause` words, then waits for `go` before the rest."""
+
+    before_pause: int = 8
+    go: Any = None
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator:
+        for n, chunk in enumerate(super()._stream(*args, **kwargs)):
+            if n == self.before_pause:
+                self.go.wait(30)
+            yield chunk
+
+
 async def ask(pilot: Pilot, question: str) -> None:
     await pilot.click(QuestionInput)
     pilot.app.screen.query_one(QuestionInput).value = question
@@ -75,7 +88,8 @@ def sources(exchange: Exchange) -> str:
 
 
 def test_input_has_focus_and_an_answer_streams_with_its_sources(data_dir: Path) -> None:
-    model = SlowChatModel(replies=[RLHF_ANSWER], delay=0.03)
+    go = threading.Event()
+    model = PausingChatModel(replies=[RLHF_ANSWER], go=go)
     chat = TutorChat.open(Settings(), chat_model=model)
     app = TutorApp(chat=chat)
 
@@ -93,6 +107,7 @@ def test_input_has_focus_and_an_answer_streams_with_its_sources(data_dir: Path) 
             # Part of the answer shows before the model has finished writing it.
             await until(pilot, lambda: "reward" in exchange.answer.source)
             assert len(exchange.answer.source) < len(RLHF_ANSWER) and not sources(exchange)
+            go.set()
             await until(pilot, lambda: "[1]" in sources(exchange))
             assert "RLHF trains a reward model" in exchange.answer.source
             assert "corpus/" in sources(exchange)

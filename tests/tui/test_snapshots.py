@@ -31,6 +31,8 @@ def app(data_dir: Path) -> TutorApp:
 
 async def loaded(pilot: Pilot) -> None:
     app = pilot.app
+    # A blinking cursor would be caught on or off at random.
+    app.chat_screen.query_one("#question").cursor_blink = False
     await until(pilot, lambda: app.services is not None)
     app.chat_screen.session = SESSION
     app.chat_screen.query_one(StatusLine).session = SESSION
