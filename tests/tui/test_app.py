@@ -343,3 +343,29 @@ def test_new_settings_apply_at_once_and_a_new_learner_gets_a_new_conversation(
             assert [e.kind for e in store.events("default")] == ["asked"]
 
     run(scenario)
+
+
+def test_the_palette_offers_each_screens_own_keys(data_dir: Path) -> None:
+    app = TutorApp(chat=TutorChat.open(Settings(), offline=True))
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.services is not None)
+            titles = [command.title for command in app.get_system_commands(app.screen)]
+            assert {"Chat: New chat", "Chat: Sources", "New conversation", "Quiz"} <= set(titles)
+            await pilot.press("f4")
+            await until(pilot, lambda: app.current_mode == "progress")
+            commands = {c.title: c for c in app.get_system_commands(app.screen)}
+            assert {"Progress: Refresh", "Progress: Order"} <= commands.keys()
+            assert not any(title.startswith("Chat:") for title in commands)
+            # Run from the palette, the command does what its key does.
+            table = app.screen.query_one("#mastery")
+            assert table.weakest_first
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            app.screen.query_one(Input).value = "Progress: Order"
+            await until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
+            await pilot.press("enter")
+            await until(pilot, lambda: not table.weakest_first)
+
+    run(scenario)

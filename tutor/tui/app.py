@@ -258,6 +258,7 @@ class TutorApp(App):
         for title, help, mode in goto:
             yield SystemCommand(title, help, lambda mode=mode: self.switch_mode(mode))
         yield SystemCommand("Help", "Keys and screens (F1)", self.action_help)
+        yield from self._screen_commands(screen)
         yield SystemCommand(
             "New conversation", "Start a fresh conversation in the chat", chat.action_new
         )
@@ -298,6 +299,24 @@ class TutorApp(App):
     async def action_reindex(self) -> None:
         await self.switch_mode("library")
         self.screen.action_reindex()
+
+    def _screen_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Whatever the screen's footer offers right now, by name (`Library: Reindex`)."""
+        seen: set[tuple[int, str]] = set()
+        name = self.current_mode.capitalize()
+        for key, active in screen.active_bindings.items():
+            binding, node = active.binding, active.node
+            if node is self or not active.enabled or not binding.show:
+                continue
+            if not binding.description or (id(node), binding.action) in seen:
+                continue
+            seen.add((id(node), binding.action))
+            keys = binding.key_display or self.get_key_display(binding)
+
+            async def run(node=node, action=binding.action) -> None:
+                await node.run_action(action)
+
+            yield SystemCommand(f"{name}: {binding.description}", f"key: {keys or key}", run)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
