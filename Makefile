@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 QUESTION ?= How does reinforcement learning from human feedback shape a model?
 
-.PHONY: run ask test install install-dev lint bench clean
+.PHONY: run ask test install install-dev lint audit bench clean
 
 # In a terminal: index the corpus, then open the app. Elsewhere (CI, a pipe): index, then
 # answer the sample question, so the target shows the tutor working either way.
@@ -38,6 +38,12 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml
 $(VENV)/.installed-dev: $(VENV)/.created pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
+
+# The exact versions installed (the lock), checked against the known-vulnerabilities database.
+audit: $(VENV)/.installed-dev
+	$(BIN)/python -m pip freeze --exclude-editable > $(VENV)/requirements.lock
+	$(BIN)/pip-audit --requirement $(VENV)/requirements.lock --no-deps --disable-pip \
+		--progress-spinner off
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
