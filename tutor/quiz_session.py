@@ -89,6 +89,9 @@ class QuizSession:
     def _run(self, quiz: str, payload: object, answered: int) -> QuizStep:
         config = {"configurable": {"thread_id": quiz}}
         self.graph.invoke(payload, config, context=self.context, durability="sync")
+        # Only the latest checkpoint is needed to resume; older ones would pile up.
+        if isinstance(self.checkpointer, TutorCheckpointer):
+            self.checkpointer.prune([quiz])
         return self._step(quiz, answered)
 
     def _values(self, quiz: str) -> dict:
