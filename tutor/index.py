@@ -203,9 +203,15 @@ class Indexer:
         summary = IndexSummary(files_seen=len(candidates) + len(skipped), skipped=skipped)
         known = catalog.files()
         usable: set[str] = set()
+        cited_as: dict[str, Path] = {}
         changes: list[_Change] = []
         for done, candidate in enumerate(candidates, start=1):
             self.progress("read", done, len(candidates))
+            if (first := cited_as.setdefault(candidate.source, candidate.path)) != candidate.path:
+                # Chunk ids hash the citation, so two files cited alike cannot both be kept.
+                reason = f"cited like {first}; rename one of them"
+                summary.skipped.append(Skipped(str(candidate.path), reason))
+                continue
             try:
                 data = self._read(candidate)
                 sha256 = hashlib.sha256(data).hexdigest()
@@ -223,7 +229,17 @@ class Indexer:
             changes.append(_Change(candidate, sha256, len(data), chunks))
         resolved_roots = [r.resolve() for r in roots if r.exists()]
         gone = [p for p in known if p not in usable and _under(p, resolved_roots)]
+        # A file cited like one indexed from another place (a second copy of the project,
+        # a moved folder) replaces it: the citation names one file.
+        claimed = {c.source: str(c.path) for c in candidates if str(c.path) in usable}
+        gone += [
+            path
+            for path, record in known.items()
+            if path not in usable and path not in gone and claimed.get(record.source, path) != path
+        ]
         with catalog.transaction() as db:
+            for path in gone:  # first: a moved file's chunk ids are about to be reused
+                summary.chunks_removed += catalog.remove_file(db, path)
             for change in changes:
                 record = FileRecord(
                     str(change.candidate.path),
@@ -234,8 +250,6 @@ class Indexer:
                 _added, removed, kept = catalog.replace_file(db, record, change.size, change.chunks)
                 summary.chunks_removed += removed
                 summary.chunks_unchanged += kept
-            for path in gone:
-                summary.chunks_removed += catalog.remove_file(db, path)
         summary.files_indexed = len(changes)
         return summary
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 
 import pytest
@@ -133,6 +134,46 @@ def test_indexing_another_folder_keeps_the_first(settings, corpus_copy, tmp_path
 
     state = assert_consistent(settings)
     assert len(state["catalog"]) == first.chunks_added + 1
+
+
+def test_a_second_copy_of_the_corpus_takes_over_its_citations(
+    settings, corpus_copy, tmp_path, counting_embedder
+):
+    """Another clone of the project indexed into the same data dir: same citations, same
+    chunk ids; the new copy replaces the old one instead of clashing with it."""
+    Indexer(settings, counting_embedder).run([corpus_copy])
+    clean = assert_consistent(settings)
+    elsewhere = tmp_path / "clone" / corpus_copy.name
+    elsewhere.parent.mkdir()
+    shutil.copytree(corpus_copy, elsewhere)
+    shutil.rmtree(corpus_copy)  # the first clone was deleted
+    summary = Indexer(settings, counting_embedder).run([elsewhere])
+
+    assert summary.skipped == [] and summary.files_indexed == 1
+    assert summary.chunks_added == 0  # the vectors were reused, not embedded again
+    assert assert_consistent(settings) == clean  # same ids, same content hashes
+    catalog = Catalog(settings.catalog_path)
+    assert {r.root for r in catalog.files().values()} == {str(elsewhere.resolve())}
+    catalog.close()
+
+
+def test_two_files_cited_alike_in_one_run_keep_the_first(settings, tmp_path, embedder):
+    first, second = tmp_path / "a" / "notes", tmp_path / "b" / "notes"
+    for folder, word in ((first, "zorblax"), (second, "quuxle")):
+        folder.mkdir(parents=True)
+        (folder / "delta.md").write_text(f"# Delta\n\nDelta Lake adds {word} transactions.\n")
+
+    summary = Indexer(settings, embedder).run([first, second])
+
+    assert summary.files_indexed == 1
+    [skip] = summary.skipped
+    assert skip.path.endswith("b/notes/delta.md") and "cited like" in skip.reason
+    assert "a/notes/delta.md" in skip.reason
+    state = assert_consistent(settings)
+    assert len(state["catalog"]) == 1
+    catalog = Catalog(settings.catalog_path)
+    assert catalog.lexical_search("zorblax", 5) and not catalog.lexical_search("quuxle", 5)
+    catalog.close()
 
 
 def test_interrupted_runs_converge(settings, corpus_copy, embedder):
