@@ -51,21 +51,31 @@ def chunk_id(source: str, digest: str, occurrence: int) -> str:
     return hashlib.sha256(f"{source}\0{digest}\0{occurrence}".encode()).hexdigest()[:32]
 
 
+# The splitter's merge step costs time proportional to the square of the number of splits
+# in a chunk, so one-character splits made a long run of spaces, or a long word, cost
+# seconds per megabyte. A run of spaces is therefore one separator, and a "word" longer
+# than a chunk is cut by `_cut` instead of the splitter's per-character last resort.
 _sentence_splitter = RecursiveCharacterTextSplitter(
     chunk_size=MAX_CHARS,
     chunk_overlap=0,
-    separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
+    separators=["\n\n", "\n", r"\. ", r"\? ", "! ", "; ", ", ", " +"],
     keep_separator="end",
+    is_separator_regex=True,
 )
+
+
+def _cut(text: str) -> list[str]:
+    return [text[i : i + MAX_CHARS] for i in range(0, len(text), MAX_CHARS)]
 
 
 def _pieces(paragraph: Paragraph) -> list[Paragraph]:
     if len(paragraph.text) <= MAX_CHARS:
         return [paragraph]
     return [
-        Paragraph(piece.strip(), paragraph.start, paragraph.end)
+        Paragraph(cut.strip(), paragraph.start, paragraph.end)
         for piece in _sentence_splitter.split_text(paragraph.text)
-        if piece.strip()
+        for cut in _cut(piece.strip())
+        if cut.strip()
     ]
 
 

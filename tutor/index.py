@@ -14,8 +14,10 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,9 +26,11 @@ from filelock import FileLock, Timeout
 from tutor.catalog import Catalog, ChunkRecord, FileRecord
 from tutor.chunking import Chunk, chunk_document, embedding_text
 from tutor.config import Settings
-from tutor.documents import SkipFile, load_document
+from tutor.documents import SkipFile, load_document, one_line
 from tutor.embeddings import Embedder
-from tutor.errors import IndexBusyError, IndexMismatchError
+from tutor.errors import IndexBusyError, IndexMismatchError, TutorError
+from tutor.migrations import storage_problem
+from tutor.sanitize import printable_name
 from tutor.topics import TopicTagger, load_topics
 from tutor.vectors import VectorStore
 
@@ -84,34 +88,94 @@ class _Change:
 
 
 def find_files(roots: Iterable[Path]) -> tuple[list[Candidate], list[Skipped]]:
-    """Every file under the roots, with symlinks leading outside a root skipped."""
+    """Every file under the roots; what cannot be indexed safely is skipped with a reason:
+    symlinks leading outside a root or in a loop, pipes and devices (reading one could
+    block forever), and names that are not UTF-8 (the catalog could not store them)."""
     found: dict[Path, Candidate] = {}
     skipped: list[Skipped] = []
+
+    def unreadable(error: OSError) -> None:  # os.walk would drop the folder silently
+        where = _shown(error.filename or "?")
+        skipped.append(Skipped(where, f"cannot read folder: {error.strerror or error}"))
+
     for given in roots:
         if not given.exists():
-            skipped.append(Skipped(str(given), "does not exist"))
+            skipped.append(Skipped(_shown(given), "does not exist"))
             continue
         root = given.resolve()
         if root.is_file():
+            if problem := _name_problem(root):
+                skipped.append(Skipped(_shown(given), problem))
+                continue
             base = root.parent
-            found.setdefault(root, Candidate(root, f"{base.name}/{root.name}", root))
+            found.setdefault(root, Candidate(root, _shown(f"{base.name}/{root.name}"), root))
             continue
-        for folder, dirnames, filenames in os.walk(root):
+        if not root.is_dir():
+            skipped.append(Skipped(_shown(given), "not a regular file or folder"))
+            continue
+        for folder, dirnames, filenames in os.walk(root, onerror=unreadable):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 if name.startswith(".") or name in IGNORED_NAMES:
                     continue
                 path = Path(folder) / name
-                real = path.resolve()
+                try:
+                    real = path.resolve()
+                except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+                    skipped.append(Skipped(_shown(path), "symlink loop"))
+                    continue
                 if not real.is_relative_to(root):
-                    skipped.append(Skipped(str(path), "symlink leads outside the indexed folder"))
+                    skipped.append(
+                        Skipped(_shown(path), "symlink leads outside the indexed folder")
+                    )
                     continue
                 if not real.is_file():
-                    skipped.append(Skipped(str(path), "not a regular file"))
+                    reason = "broken symlink" if path.is_symlink() else "not a regular file"
+                    skipped.append(Skipped(_shown(path), reason))
+                    continue
+                if problem := _name_problem(real):
+                    skipped.append(Skipped(_shown(path), problem))
                     continue
                 source = real.relative_to(root.parent).as_posix()
-                found.setdefault(real, Candidate(real, source, root))
+                found.setdefault(real, Candidate(real, printable_name(source), root))
     return list(found.values()), skipped
+
+
+def _name_problem(path: Path) -> str | None:
+    """Why a path cannot be stored in the catalog, if it cannot."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not valid UTF-8; rename the file"
+    return None
+
+
+def _shown(path: Path | str) -> str:
+    """A path as the summary shows it: undecodable bytes as "\ufffd", controls as "?"."""
+    text = os.fsencode(path).decode("utf-8", errors="replace")
+    return printable_name(text)
+
+
+def read_file(path: Path, settings: Settings) -> bytes:
+    """A file's bytes, or `SkipFile` if it is over the size limit or unreadable. Never more
+    than the limit is read, even if the file grows after its size was checked."""
+    limit = settings.max_file_bytes
+    too_big = f"larger than the {settings.max_file_mb:g} MB limit (TUTOR_MAX_FILE_MB)"
+    try:
+        # Non-blocking, so a file swapped for a named pipe since it was found cannot hang
+        # the run; the checks are then made on what was actually opened.
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise SkipFile("not a regular file")
+            if info.st_size > limit:
+                raise SkipFile(too_big)
+            data = file.read(limit + 1)
+    except OSError as error:
+        raise SkipFile(f"cannot read: {error.strerror or error}") from None
+    if len(data) > limit:
+        raise SkipFile(too_big)
+    return data
 
 
 def _under(path: str, roots: list[Path]) -> bool:
@@ -122,29 +186,43 @@ class IndexLock:
     """One writer per data dir; a second one is refused with the holder's details."""
 
     def __init__(self, settings: Settings) -> None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self._data_dir = settings.data_dir
         self._lock = FileLock(settings.lock_path, blocking=False)
         self._owner = settings.lock_path.with_suffix(".owner")
 
     def __enter__(self) -> IndexLock:
         try:
+            self._data_dir.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
         except Timeout:
             raise IndexBusyError(
                 f"another `tutor index` is already writing this index ({self.holder()}); "
                 "wait for it to finish, then run this again"
             ) from None
-        self._owner.write_text(
-            json.dumps(
-                {
-                    "pid": os.getpid(),
-                    "user": getpass.getuser(),
-                    "host": socket.gethostname(),
-                    "started": time.time(),
-                }
+        except OSError as error:  # a read-only data dir, or a full disk
+            raise self._cannot_lock(error) from None
+        try:
+            self._owner.write_text(
+                json.dumps(
+                    {
+                        "pid": os.getpid(),
+                        "user": getpass.getuser(),
+                        "host": socket.gethostname(),
+                        "started": time.time(),
+                    }
+                )
             )
-        )
+        except OSError as error:
+            with suppress(OSError):  # leave no half-written owner file behind
+                self._owner.unlink(missing_ok=True)
+            self._lock.release()
+            raise self._cannot_lock(error) from None
         return self
+
+    def _cannot_lock(self, error: OSError) -> TutorError:
+        return TutorError(
+            f"cannot lock the index in the data dir {self._data_dir}: {storage_problem(error)}"
+        )
 
     def __exit__(self, *exc: object) -> None:
         self._owner.unlink(missing_ok=True)
@@ -209,8 +287,8 @@ class Indexer:
             self.progress("read", done, len(candidates))
             if (first := cited_as.setdefault(candidate.source, candidate.path)) != candidate.path:
                 # Chunk ids hash the citation, so two files cited alike cannot both be kept.
-                reason = f"cited like {first}; rename one of them"
-                summary.skipped.append(Skipped(str(candidate.path), reason))
+                reason = f"cited like {_shown(first)}; rename one of them"
+                summary.skipped.append(Skipped(_shown(candidate.path), reason))
                 continue
             try:
                 data = self._read(candidate)
@@ -225,6 +303,10 @@ class Indexer:
             except SkipFile as reason:
                 summary.skipped.append(Skipped(candidate.source, str(reason)))
                 continue
+            except Exception as error:  # a loader bug must cost one file, not the whole run
+                reason = f"could not be read ({one_line(error)}); please report this"
+                summary.skipped.append(Skipped(candidate.source, reason))
+                continue
             usable.add(str(candidate.path))
             changes.append(_Change(candidate, sha256, len(data), chunks))
         resolved_roots = [r.resolve() for r in roots if r.exists()]
@@ -232,13 +314,14 @@ class Indexer:
         # A file cited like one indexed from another place (a second copy of the project,
         # a moved folder) replaces it: the citation names one file.
         claimed = {c.source: str(c.path) for c in candidates if str(c.path) in usable}
-        gone += [
+        moved = [
             path
             for path, record in known.items()
             if path not in usable and path not in gone and claimed.get(record.source, path) != path
         ]
+        moved_ids = set().union(*(catalog.chunk_ids_of(path) for path in moved))
         with catalog.transaction() as db:
-            for path in gone:  # first: a moved file's chunk ids are about to be reused
+            for path in gone + moved:  # first: a moved file's chunk ids are about to be reused
                 summary.chunks_removed += catalog.remove_file(db, path)
             for change in changes:
                 record = FileRecord(
@@ -250,18 +333,15 @@ class Indexer:
                 _added, removed, kept = catalog.replace_file(db, record, change.size, change.chunks)
                 summary.chunks_removed += removed
                 summary.chunks_unchanged += kept
+        # A moved file's chunks that its new place yields again were kept, not replaced.
+        carried = len(moved_ids & catalog.chunk_ids())
+        summary.chunks_removed -= carried
+        summary.chunks_unchanged += carried
         summary.files_indexed = len(changes)
         return summary
 
     def _read(self, candidate: Candidate) -> bytes:
-        try:
-            if candidate.path.stat().st_size > self.settings.max_file_bytes:
-                raise SkipFile(
-                    f"larger than the {self.settings.max_file_mb:g} MB limit (TUTOR_MAX_FILE_MB)"
-                )
-            return candidate.path.read_bytes()
-        except OSError as error:
-            raise SkipFile(f"cannot read: {error.strerror or error}") from None
+        return read_file(candidate.path, self.settings)
 
     # --- catalog -> vectors ------------------------------------------------------------
 

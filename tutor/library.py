@@ -19,7 +19,7 @@ from tutor.catalog import Catalog, FileRecord
 from tutor.config import Settings
 from tutor.documents import SkipFile, load_document
 from tutor.errors import TutorError
-from tutor.index import Candidate, find_files
+from tutor.index import Candidate, find_files, read_file
 
 
 class FileState(StrEnum):
@@ -179,7 +179,8 @@ def _state(
     path, name = str(candidate.path), _name(candidate.path, candidate.root)
     chunks = chunk_count(path) if record else 0
     try:
-        data = _read(settings, candidate.path)
+        # The indexer's own reader and limits, so a file shows as skipped for its reason.
+        data = read_file(candidate.path, settings)
         if record and record.sha256 == hashlib.sha256(data).hexdigest():
             if record.source == candidate.source:
                 return LibraryFile(path, name, FileState.INDEXED, chunks)
@@ -190,16 +191,6 @@ def _state(
         state = FileState.CHANGED if record else FileState.SKIPPED
         return LibraryFile(path, name, state, chunks, str(reason))
     return LibraryFile(path, name, FileState.CHANGED if record else FileState.NEW, chunks)
-
-
-def _read(settings: Settings, path: Path) -> bytes:
-    # The indexer's own limits, so a file shows as skipped for the reason it would be.
-    try:
-        if path.stat().st_size > settings.max_file_bytes:
-            raise SkipFile(f"larger than the {settings.max_file_mb:g} MB limit (TUTOR_MAX_FILE_MB)")
-        return path.read_bytes()
-    except OSError as error:
-        raise SkipFile(f"cannot read: {error.strerror or error}") from None
 
 
 def _root_of(path: str, roots: Sequence[Path]) -> Path | None:

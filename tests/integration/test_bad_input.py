@@ -48,7 +48,10 @@ def write_bad_files(folder: Path, outside: Path) -> None:
     rng = random.Random(1234)
     (folder / "empty.md").write_text("  \n\n")
     (folder / "notes.md").write_bytes(b"\x00" + rng.randbytes(2048))
-    (folder / "menu.txt").write_bytes(b"Caf\xe9 cr\xe8me br\xfbl\xe9e, na\xefve r\xe9sum\xe9\n")
+    # Neither UTF-8 nor Windows-1252: 0x81 has no character in either.
+    (folder / "menu.txt").write_bytes(
+        b"Caf\xe9 cr\xe8me \x81 br\xfbl\xe9e, na\xefve r\xe9sum\xe9\n"
+    )
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n" + rng.randbytes(512))
     (folder / "huge.md").write_text("# Huge\n\n" + "Too many words here. " * 1000)
     target = outside / "secret.md"

@@ -151,6 +151,7 @@ def test_a_second_copy_of_the_corpus_takes_over_its_citations(
 
     assert summary.skipped == [] and summary.files_indexed == 1
     assert summary.chunks_added == 0  # the vectors were reused, not embedded again
+    assert summary.chunks_removed == 0 and summary.chunks_unchanged == len(clean["catalog"])
     assert assert_consistent(settings) == clean  # same ids, same content hashes
     catalog = Catalog(settings.catalog_path)
     assert {r.root for r in catalog.files().values()} == {str(elsewhere.resolve())}

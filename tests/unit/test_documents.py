@@ -403,10 +403,18 @@ def test_control_character_soup_without_nul_is_skipped_as_binary():
         load("notes.txt", data)
 
 
+def test_windows_1252_text_is_read_with_its_characters():
+    data = "# Menu\n\nCafé crème brûlée — “quoted”, €5.\n"
+    document = load("menu.md", data.encode("cp1252"))
+
+    assert outline(document) == [(("Menu",), ["Café crème brûlée — “quoted”, €5."])]
+
+
 @pytest.mark.parametrize("name", ["menu.txt", "menu.md", "menu.html"])
-def test_cp1252_text_is_skipped_asking_for_utf8(name: str):
+def test_text_in_other_encodings_is_skipped_asking_for_utf8(name: str):
+    cyrillic = "Меню: кофе и чай, как обычно.\n"
     with pytest.raises(SkipFile, match="UTF-8"):
-        load(name, b"caf\xe9 cr\xe8me br\xfbl\xe9e\n")
+        load(name, cyrillic.encode("cp1251"))
 
 
 def test_utf8_with_bom_is_accepted_and_the_bom_dropped():
