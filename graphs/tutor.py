@@ -32,9 +32,9 @@ from graphs.routing import classify_turn, small_talk_kind, standalone_query
 from graphs.state import PassageRef, TutorInput, TutorState, passage_ref, source_ref
 from tutor.checks import CheckQuestion, build_check, grade_reply
 from tutor.errors import TurnCancelled
-from tutor.learner import LearnerEvent
+from tutor.learner import LearnerEvent, turn_prefix
 from tutor.llm import OllamaError, stream_text
-from tutor.sanitize import neutralise_model_text, strip_control
+from tutor.sanitize import neutralise_model_text, strip_escapes
 from tutor.sentences import key_sentences, split_sentences
 from tutor.topics import Topic, TopicMap
 
@@ -70,7 +70,9 @@ def after_retrieve(state: TutorState) -> Literal["answer", "not_covered"]:
 def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
     """Classify the message and, for a follow-up, make it a standalone query."""
     ctx = services(runtime)
-    question = strip_control(state.get("question", "")).strip()[:MAX_QUESTION_CHARS]
+    # Escape sequences go whole (a clear-screen code must not leave "[2J" in the query);
+    # line breaks stay, as a pasted snippet or list means them.
+    question = strip_escapes(state.get("question", "")).strip()[:MAX_QUESTION_CHARS]
     history = state.get("messages", [])
     kind = classify_turn(
         question, has_history=bool(history), check_pending=bool(state.get("pending_check"))
@@ -220,12 +222,15 @@ def remember(state: TutorState, runtime: Runtime[TutorContext], config: Runnable
     Rules: a question answered from the material counts as "asked" for the topics it was
     about; a graded check counts as right or wrong for its topic; nothing else is recorded.
     Model output is never read here, so neither the corpus nor a model can write to the
-    memory. Events are keyed by session and turn number (a check by its question), so a
-    turn re-run after a crash adds nothing.
+    memory. Events are keyed by session and turn number, and the turn's events and turn
+    count are recorded in one transaction that replaces an earlier attempt at the same
+    turn: a turn re-run after a crash (which hit after this write, before the checkpoint)
+    counts once, as the conversation the learner sees has it.
     """
     ctx = services(runtime)
     session = str(config.get("configurable", {}).get("thread_id", "none"))
     turn, now = state.get("turns", 0) + 1, time.time()
+    prefix = turn_prefix(session, turn)
     events: list[LearnerEvent] = []
     passages = state.get("passages", [])
     if state["route"] in ("question", "follow_up") and passages:
@@ -238,7 +243,7 @@ def remember(state: TutorState, runtime: Runtime[TutorContext], config: Runnable
                 question=state["question"][:500],
                 source=passages[0]["citation"],
                 session=session,
-                key=f"{session}:{turn}:asked:{topic}",
+                key=f"{prefix}asked:{topic}",
             )
             for topic in state.get("topics", [])
         ]
@@ -254,12 +259,17 @@ def remember(state: TutorState, runtime: Runtime[TutorContext], config: Runnable
                 question=pending.get("prompt", ""),
                 source=grade["source"],
                 session=session,
-                key=f"{session}:check:{_digest(pending.get('prompt', ''))}",
+                key=f"{prefix}check:{_digest(pending.get('prompt', ''))}",
             )
         )
-    ctx.learner_store.record_many(events)
-    ctx.learner_store.touch_session(
-        session, ctx.learner_name, state["question"], state.get("mode", "offline"), now
+    ctx.learner_store.record_turn(
+        session,
+        turn,
+        events,
+        learner=ctx.learner_name,
+        title=state["question"],
+        mode=state.get("mode", "offline"),
+        at=now,
     )
     update: dict = {
         "messages": [HumanMessage(state["question"]), AIMessage(state["answer"])],
@@ -349,7 +359,7 @@ def _rewrite(question: str, state: TutorState, ctx: TutorContext) -> str:
         reply = ctx.chat_model.invoke(rewrite_messages(state.get("messages", []), question))
     except Exception:  # any model failure: the rule-based query is good enough to search
         return fallback
-    rewritten = " ".join(strip_control(str(reply.content)).split())[:MAX_QUESTION_CHARS]
+    rewritten = " ".join(strip_escapes(str(reply.content)).split())[:MAX_QUESTION_CHARS]
     return rewritten or fallback
 
 

@@ -11,7 +11,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +126,10 @@ class Catalog:
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+                if migrations.schema_version(self.db) > SCHEMA_VERSION:
+                    # Refused before the journal mode is set: that would rewrite the header
+                    # of a file this tutor must leave as it found it.
+                    migrate(self.db)
                 self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             if not readonly:
@@ -133,7 +137,18 @@ class Catalog:
             elif self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 migrate(self.db)  # raises for a newer schema; an older one needs a writer
         except sqlite3.DatabaseError as error:
-            raise TutorError(f"cannot open the catalog {path}: {error}") from None
+            self._abandon()
+            raise TutorError(
+                f"cannot open the catalog {path}: {migrations.storage_problem(error)}"
+            ) from None
+        except BaseException:
+            self._abandon()  # e.g. refused as a newer schema: leave no connection open
+            raise
+
+    def _abandon(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
 
     @classmethod
     def open_for_reading(cls, path: Path) -> Catalog | None:
@@ -145,8 +160,17 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self.db:
-            yield self.db
+        """One transaction: committed whole, or rolled back. A write the disk or the data
+        dir refuses (full, read-only, I/O error) is raised as a one-line TutorError."""
+        try:
+            with self.db:
+                yield self.db
+        except sqlite3.OperationalError as error:
+            with suppress(sqlite3.Error):  # a failed COMMIT leaves the transaction open
+                self.db.rollback()
+            raise TutorError(
+                f"cannot save to the catalog {self.path}: {migrations.storage_problem(error)}"
+            ) from None
 
     # --- meta --------------------------------------------------------------------------
 
@@ -155,7 +179,7 @@ class Catalog:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # --- manifest ----------------------------------------------------------------------
@@ -232,7 +256,7 @@ class Catalog:
         return removed
 
     def set_topics(self, topics_by_id: dict[str, list[str]]) -> None:
-        with self.db:
+        with self.transaction():
             self.db.executemany(
                 "UPDATE chunks SET topics = ? WHERE id = ?",
                 [(json.dumps(topics), chunk_id) for chunk_id, topics in topics_by_id.items()],
@@ -240,11 +264,11 @@ class Catalog:
 
     def clear_topics(self) -> None:
         """Mark every chunk for re-tagging (the topic map changed)."""
-        with self.db:
+        with self.transaction():
             self.db.execute("UPDATE chunks SET topics = NULL")
 
     def clear(self) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("DELETE FROM chunks")
             self.db.execute("DELETE FROM files")
             self.db.execute("DELETE FROM meta")

@@ -3,13 +3,21 @@ sessions. The CLI and the TUI are thin layers over `TutorChat`."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
+from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 
@@ -17,9 +25,11 @@ from graphs.context import TutorContext
 from graphs.tutor import build
 from tutor.config import Settings
 from tutor.errors import TutorError
-from tutor.learner import LearnerStore
+from tutor.learner import HeldTurns, LearnerStore, hold_turns
 from tutor.llm import server_status
-from tutor.sanitize import strip_control
+from tutor.migrations import storage_problem
+from tutor.sanitize import StreamCleaner
+from tutor.writer_lock import WriterLock
 
 ASKED_OFFLINE = "offline mode was asked for (--offline)"
 SET_OFFLINE = "offline mode is on in the settings (TUTOR_OFFLINE or the Settings screen)"
@@ -59,12 +69,78 @@ class TurnResult:
         }
 
 
+_HELD_SAVES: ContextVar[list[Callable[[], object]] | None] = ContextVar("held_saves", default=None)
+
+
 class TutorCheckpointer(SqliteSaver):
-    """LangGraph's SQLite saver with `prune`, which it leaves unimplemented.
+    """LangGraph's SQLite saver with `prune`, which it leaves unimplemented, a one-line
+    `TutorError` for a file the disk or the data dir refuses, and `holding`.
 
     The tutor never goes back in a conversation's history, so only each thread's latest
     checkpoint is worth keeping; pruning keeps the file from growing with every turn.
     """
+
+    def __init__(
+        self, conn: sqlite3.Connection, *, serde: SerializerProtocol | None = None, path: Path
+    ) -> None:
+        super().__init__(conn, serde=serde)
+        self.path = path
+
+    @contextmanager
+    def cursor(self, transaction: bool = True) -> Iterator[sqlite3.Cursor]:
+        try:
+            with super().cursor(transaction) as cur:
+                yield cur
+        except sqlite3.Error as error:
+            with self.lock, suppress(sqlite3.Error):  # a failed COMMIT leaves it open
+                self.conn.rollback()
+            doing = "save the conversation to" if transaction else "read the conversation store"
+            raise TutorError(f"cannot {doing} {self.path}: {storage_problem(error)}") from None
+
+    @contextmanager
+    def holding(self) -> Iterator[list[Callable[[], object]]]:
+        """Keep the checkpoints and writes LangGraph saves inside this block (its worker
+        threads included: they run in a copy of this context) in memory; the caller saves
+        them by calling each, in order, when the rest of the turn is saved."""
+        held: list[Callable[[], object]] = []
+        token = _HELD_SAVES.set(held)
+        try:
+            yield held
+        finally:
+            _HELD_SAVES.reset(token)
+
+    def put(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        held = _HELD_SAVES.get()
+        if held is None:
+            return super().put(config, checkpoint, metadata, new_versions)
+        held.append(functools.partial(super().put, config, checkpoint, metadata, new_versions))
+        where = config["configurable"]
+        return {  # what the saved checkpoint's config will be
+            "configurable": {
+                "thread_id": where["thread_id"],
+                "checkpoint_ns": where["checkpoint_ns"],
+                "checkpoint_id": checkpoint["id"],
+            }
+        }
+
+    def put_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        held = _HELD_SAVES.get()
+        if held is None:
+            return super().put_writes(config, writes, task_id, task_path)
+        held.append(functools.partial(super().put_writes, config, writes, task_id, task_path))
+        return None
 
     def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         if strategy not in ("keep_latest", "delete"):
@@ -93,15 +169,17 @@ class TutorCheckpointer(SqliteSaver):
 def open_checkpointer(settings: Settings) -> TutorCheckpointer:
     """Conversation checkpoints in the data dir, read back in strict mode: only plain
     data and LangChain messages are ever deserialised from the file."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.checkpoints_path
     try:
-        conn = sqlite3.connect(settings.checkpoints_path, check_same_thread=False, timeout=30)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
-        saver = TutorCheckpointer(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=None))
+        serde = JsonPlusSerializer(allowed_msgpack_modules=None)
+        saver = TutorCheckpointer(conn, serde=serde, path=path)
         saver.setup()
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, OSError) as error:
         raise TutorError(
-            f"cannot open the conversation store {settings.checkpoints_path}: {error}"
+            f"cannot open the conversation store {path}: {storage_problem(error)}"
         ) from None
     return saver
 
@@ -186,29 +264,49 @@ class TutorChat:
 
         Raises `OllamaError` when the model's answer is cut off mid-way: the partial text
         was streamed but the turn is not saved, and the conversation stays as it was.
+        Raises `ThreadBusyError` when another tutor process is answering in this
+        conversation right now (a turn builds on the last one, so two at once would lose
+        one).
         """
+        with WriterLock(self.context.settings, "conversation", session):
+            return self._ask(question, session, socratic, on_token, cancel)
+
+    def _ask(
+        self,
+        question: str,
+        session: str,
+        socratic: bool | None,
+        on_token: Callable[[str], None] | None,
+        cancel: threading.Event | None,
+    ) -> TurnResult:
         config = {"configurable": {"thread_id": session}}
         turn: dict = {"question": question}
         if socratic is not None:
             turn["socratic"] = socratic
         streamed = False
         self.context.cancel = cancel
-        # One checkpoint per turn, written when it ends: a turn is saved whole or not at
-        # all, and a long session does not pay for a write after every node.
-        for kind, payload in self.graph.stream(
-            turn,
-            config,
-            context=self.context,
-            stream_mode=["messages", "updates"],
-            durability="exit",
-        ):
-            if kind != "messages" or on_token is None:
-                continue
-            chunk, meta = payload
-            if meta.get("langgraph_node") == ANSWER_NODE and chunk.content:
-                on_token(strip_control(str(chunk.content)))
-                streamed = True
-        self.checkpointer.prune([session])
+        new_thread = self.checkpointer.get_tuple(config) is None
+        # One checkpoint per turn, written when it ends, so a long session does not pay for
+        # a write after every node. The turn's learner record and conversation are held
+        # until the graph is done, then saved, so a turn is saved whole or not at all.
+        cleaner = StreamCleaner()
+        with hold_turns() as record, self.checkpointer.holding() as saves:
+            for kind, payload in self.graph.stream(
+                turn,
+                config,
+                context=self.context,
+                stream_mode=["messages", "updates"],
+                durability="exit",
+            ):
+                if kind != "messages" or on_token is None:
+                    continue
+                chunk, meta = payload
+                if meta.get("langgraph_node") == ANSWER_NODE and chunk.content:
+                    on_token(cleaner.feed(str(chunk.content)))
+                    streamed = True
+            if streamed and (rest := cleaner.flush()):
+                on_token(rest)
+        self._save(session, record, saves, new_thread)
         values = self.graph.get_state(config).values
         return TurnResult(
             session=session,
@@ -222,6 +320,29 @@ class TutorChat:
             streamed=streamed and values.get("mode") == "ollama",
             passages=[dict(p) for p in values.get("passages", [])],
         )
+
+    def _save(
+        self,
+        session: str,
+        record: HeldTurns,
+        saves: list[Callable[[], object]],
+        new_thread: bool,
+    ) -> None:
+        """Save a finished turn: the learner record first (if the disk refuses it, nothing
+        is saved), then the conversation; if that fails, the record is taken back and a
+        new conversation leaves no thread behind. Should the disk refuse those too, the
+        record stays, and is replaced when the turn is asked again (`record_turn`)."""
+        record.write()
+        try:
+            for save in saves:
+                save()
+        except Exception:
+            with suppress(TutorError):
+                record.undo()
+                if new_thread:
+                    self.checkpointer.delete_thread(session)
+            raise
+        self.checkpointer.prune([session])
 
     def history(self, session: str) -> list[tuple[str, str]]:
         """The finished turns of a conversation as (learner, tutor) pairs."""

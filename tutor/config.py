@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -184,11 +185,15 @@ def save_settings(changes: dict[str, Any]) -> Path:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise TutorError(f"cannot read the config file {path}: {error}") from None
     current.update(changes)
+    partial = path.with_suffix(".toml.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".toml.partial")
         partial.write_text(tomli_w.dumps(current), encoding="utf-8")
         partial.replace(path)
     except OSError as error:
-        raise TutorError(f"cannot save the settings to {path}: {error}") from None
+        # A full disk leaves the partial file cut short: remove it, keep the old file.
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)
+        reason = error.strerror or str(error)
+        raise TutorError(f"cannot save the settings to {path}: {reason}") from None
     return path

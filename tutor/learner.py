@@ -12,6 +12,7 @@ turn re-run after a crash never counts twice.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import sqlite3
@@ -19,9 +20,10 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,6 +137,11 @@ def event_key(*parts: object) -> str:
     kind): the same parts always give the same key."""
     joined = "\x1f".join(str(part) for part in parts)
     return hashlib.sha256(joined.encode()).hexdigest()[:32]
+
+
+def turn_prefix(session: str, turn: int) -> str:
+    """How the keys of a chat turn's events start: session and turn number."""
+    return f"{session}:{turn}:"
 
 
 def session_title(text: str) -> str:
@@ -251,6 +258,41 @@ _EVENT_COLUMNS = "learner, topic, kind, at, question, source, session, key"
 _SESSION_COLUMNS = "id, learner, title, created_at, updated_at, turns, mode"
 
 
+@dataclass
+class HeldTurns:
+    """Chat turns recorded inside `hold_turns`, not written yet."""
+
+    turns: list[tuple[LearnerStore, str, int, Callable[[], SessionInfo]]] = field(
+        default_factory=list
+    )
+
+    def write(self) -> None:
+        for _, _, _, write in self.turns:
+            write()
+
+    def undo(self) -> None:
+        """Take back what `write` stored (see `LearnerStore.forget_turn`)."""
+        for store, session, turn, _ in reversed(self.turns):
+            store.forget_turn(session, turn)
+
+
+_HELD_TURNS: ContextVar[HeldTurns | None] = ContextVar("held_turns", default=None)
+
+
+@contextmanager
+def hold_turns() -> Iterator[HeldTurns]:
+    """Keep the turns `record_turn` is given inside this block in memory instead of
+    writing them, for the caller to `write` once it is ready to save the rest of the turn
+    (its conversation). This covers the threads LangGraph runs nodes in: they get a copy
+    of this context."""
+    held = HeldTurns()
+    token = _HELD_TURNS.set(held)
+    try:
+        yield held
+    finally:
+        _HELD_TURNS.reset(token)
+
+
 class LearnerStore:
     """The learner memory in one SQLite file.
 
@@ -286,7 +328,9 @@ class LearnerStore:
             self.db.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as error:
             self.close()
-            raise TutorError(f"cannot open the learner store {path}: {error}") from None
+            raise TutorError(
+                f"cannot open the learner store {path}: {migrations.storage_problem(error)}"
+            ) from None
         except BaseException:
             self.close()
             raise
@@ -339,18 +383,29 @@ class LearnerStore:
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, all or nothing. IMMEDIATE takes the write lock up front,
-        so a concurrent writer is waited for (busy timeout) rather than failing midway."""
+        so a concurrent writer is waited for (busy timeout) rather than failing midway.
+        A write the disk or the data dir refuses (full, read-only, I/O error) is rolled
+        back and raised as a one-line TutorError."""
         if self.readonly:
             raise TutorError("the learner store was opened read-only")
         with self._lock:
             db = self._db
-            db.execute("BEGIN IMMEDIATE")
             try:
-                yield db
-            except BaseException:
-                db.rollback()
-                raise
-            db.commit()
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    with suppress(sqlite3.Error):  # SQLite may have rolled back already
+                        db.rollback()
+                    raise
+                db.commit()
+            except sqlite3.OperationalError as error:
+                with suppress(sqlite3.Error):  # a failed COMMIT leaves the transaction open
+                    db.rollback()
+                raise TutorError(
+                    f"cannot save to the learner store {self.path}: "
+                    f"{migrations.storage_problem(error)}"
+                ) from None
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
@@ -472,6 +527,113 @@ class LearnerStore:
                 f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (id,)
             ).fetchone()
         return SessionInfo(*row)
+
+    def record_turn(
+        self,
+        session: str,
+        turn: int,
+        events: Iterable[LearnerEvent],
+        *,
+        learner: str,
+        title: str,
+        mode: str,
+        at: float | None = None,
+    ) -> SessionInfo | None:
+        """Record one chat turn, numbered `turn`: its events and the session's turn count,
+        in one transaction. Event keys must start with `turn_prefix(session, turn)`.
+
+        The conversation is saved after this write, so a crash in between leaves this turn
+        recorded but not in the conversation, and the next turn there gets the same number.
+        Recording a number again therefore replaces what the earlier attempt recorded: no
+        event of a turn the learner never saw, no verdict on a reply they did not give, no
+        turn counted twice. An event recorded again unchanged keeps its first time, so a
+        turn re-run from the same state changes nothing. The turn count is the turn number,
+        not a +1.
+
+        Inside `hold_turns` the turn is only kept, to be written later, and None is
+        returned.
+        """
+        at = time.time() if at is None else at
+        prefix = turn_prefix(session, turn)
+        events = list(events)
+        for event in events:
+            if event.key is None or not event.key.startswith(prefix):
+                raise ValueError(f"a turn's event keys start with {prefix!r}, not {event.key!r}")
+        write = functools.partial(self._write_turn, session, turn, events, learner, title, mode, at)
+        held = _HELD_TURNS.get()
+        if held is not None:
+            held.turns.append((self, session, turn, write))
+            return None
+        return write()
+
+    def _write_turn(
+        self,
+        session: str,
+        turn: int,
+        events: list[LearnerEvent],
+        learner: str,
+        title: str,
+        mode: str,
+        at: float,
+    ) -> SessionInfo:
+        prefix = turn_prefix(session, turn)
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO learners (name, created_at) VALUES (?, ?)"
+                " ON CONFLICT(name) DO NOTHING",
+                (learner, at),
+            )
+            # The earlier attempt's events this one does not have. substr rather than LIKE:
+            # ids may contain % or _.
+            keys = [e.key for e in events]
+            db.execute(
+                "DELETE FROM events WHERE session = ? AND substr(key, 1, ?) = ?"
+                f" AND key NOT IN ({', '.join('?' * len(keys))})",
+                (session, len(prefix), prefix, *keys),
+            )
+            db.executemany(
+                f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET topic = excluded.topic, kind = excluded.kind,"
+                " at = excluded.at, question = excluded.question, source = excluded.source"
+                " WHERE topic IS NOT excluded.topic OR kind IS NOT excluded.kind"
+                " OR question IS NOT excluded.question OR source IS NOT excluded.source",
+                [
+                    (e.learner, e.topic, e.kind, e.at, e.question, e.source, e.session, e.key)
+                    for e in events
+                ],
+            )
+            db.execute(
+                f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET"
+                " updated_at = max(updated_at, excluded.updated_at),"
+                " turns = max(turns, excluded.turns), mode = excluded.mode,"
+                # turn 1 again: its first attempt never reached the conversation
+                " title = CASE WHEN title = '' OR excluded.turns = 1 THEN excluded.title"
+                " ELSE title END",
+                (session, learner, session_title(title), at, at, turn, mode),
+            )
+            row = db.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session,)
+            ).fetchone()
+        return SessionInfo(*row)
+
+    def forget_turn(self, session: str, turn: int) -> None:
+        """Take back what `record_turn` stored for this turn, when its conversation could
+        not be saved: its events go, and the session's turn count goes back (a first turn
+        takes its session with it). The session's last-active time stays."""
+        prefix = turn_prefix(session, turn)
+        with self._writing() as db:
+            db.execute(
+                "DELETE FROM events WHERE session = ? AND substr(key, 1, ?) = ?",
+                (session, len(prefix), prefix),
+            )
+            if turn == 1:
+                db.execute("DELETE FROM sessions WHERE id = ? AND turns <= 1", (session,))
+            else:
+                db.execute(
+                    "UPDATE sessions SET turns = ? WHERE id = ? AND turns = ?",
+                    (turn - 1, session, turn),
+                )
 
     def sessions(self, learner: str | None = None, limit: int | None = 20) -> list[SessionInfo]:
         """Conversations, most recently active first; all learners' when `learner` is None."""

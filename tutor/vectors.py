@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlparse
 
@@ -17,9 +19,14 @@ import numpy as np
 
 from tutor.config import Settings
 from tutor.errors import IndexMismatchError, TutorError
+from tutor.migrations import storage_hint, storage_problem
 
 MODEL_KEY = "embedding_model"
 T = TypeVar("T")
+
+
+class VectorStoreError(TutorError):
+    """The vector store cannot be opened or read: a server gone, or a damaged store."""
 
 
 def _client(settings: Settings):
@@ -29,8 +36,15 @@ def _client(settings: Settings):
     logging.getLogger("chromadb").setLevel(logging.ERROR)
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if not settings.chroma_url:
-        settings.chroma_path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        try:
+            settings.chroma_path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(
+                path=str(settings.chroma_path), settings=chroma_settings
+            )
+        except Exception as error:  # a damaged or read-only store fails here (InternalError)
+            raise VectorStoreError(
+                f"cannot open the vector store ({describe(settings)}): {_cause(error, settings)}"
+            ) from None
     url = urlparse(settings.chroma_url)
     if url.scheme not in {"http", "https"} or not url.hostname:
         raise TutorError(
@@ -44,7 +58,7 @@ def _client(settings: Settings):
             settings=chroma_settings,
         )
     except Exception as error:  # chromadb raises plain Exception/ValueError when unreachable
-        raise TutorError(
+        raise VectorStoreError(
             f"cannot reach the Chroma server at {settings.chroma_url} ({error}); start it with "
             "`chroma run --path DIR --port PORT` or unset TUTOR_CHROMA_URL"
         ) from None
@@ -61,12 +75,41 @@ def _store_errors(method: Callable[..., T]) -> Callable[..., T]:
         except TutorError:
             raise
         except Exception as error:
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
-            raise TutorError(
-                f"the vector store ({describe(self.settings)}) failed: {reason}"
+            raise VectorStoreError(
+                f"the vector store ({describe(self.settings)}) failed: "
+                f"{_cause(error, self.settings)}"
             ) from None
 
     return guarded
+
+
+def _cause(error: Exception, settings: Settings) -> str:
+    """Why the store failed and what to do: a full disk or a read-only data dir is for the
+    learner to fix (said as for the other stores); anything else, a rebuild."""
+    if storage_hint(error):
+        return storage_problem(error)
+    return f"{_reason(error)}{_advice(settings)}"
+
+
+def _reason(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+
+
+def _advice(settings: Settings) -> str:
+    """What to do about an embedded store that fails: it is rebuilt from the catalog."""
+    return "" if settings.chroma_url else "; run `tutor doctor --repair` to rebuild it"
+
+
+def set_aside_damaged_store(settings: Settings) -> Path:
+    """Move an embedded store that cannot be read out of the way (it is kept, renamed),
+    so a new one can be built in its place; returns where it went."""
+    from chromadb.api.client import SharedSystemClient
+
+    # Chroma keeps one client per path, failed ones too: it would hand this one out again.
+    SharedSystemClient.clear_system_cache()
+    aside = settings.chroma_path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    settings.chroma_path.rename(aside)
+    return aside
 
 
 def describe(settings: Settings) -> str:
@@ -98,8 +141,9 @@ class VectorStore:
         except TutorError:
             raise
         except Exception as error:
-            raise TutorError(
-                f"cannot open the vector store ({describe(self.settings)}): {error}"
+            raise VectorStoreError(
+                f"cannot open the vector store ({describe(self.settings)}): "
+                f"{_cause(error, self.settings)}"
             ) from None
         built_with = (collection.metadata or {}).get(MODEL_KEY)
         if check_model and built_with != self.model:
@@ -146,6 +190,26 @@ class VectorStore:
             batch = self._collection.get(include=[], limit=page, offset=offset)["ids"]
             found.update(batch)
             if len(batch) < page:
+                return found
+            offset += page
+
+    @_store_errors
+    def entries(self) -> dict[str, tuple[dict, str]]:
+        """Every vector's (metadata, document) by chunk id, for checking them against the
+        catalog (`tutor doctor`)."""
+        if not self._collection:
+            return {}
+        found: dict[str, tuple[dict, str]] = {}
+        offset, page = 0, 5000
+        while True:
+            batch = self._collection.get(
+                include=["metadatas", "documents"], limit=page, offset=offset
+            )
+            for i, metadata, document in zip(
+                batch["ids"], batch["metadatas"], batch["documents"], strict=True
+            ):
+                found[i] = (dict(metadata or {}), document or "")
+            if len(batch["ids"]) < page:
                 return found
             offset += page
 

@@ -256,4 +256,4 @@ def test_terminal_escapes_in_a_question_never_come_back_raw(runner, home) -> Non
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     # The question is stored cleaned, so listing conversations cannot replay it either.
     listed = json.loads(runner.invoke(app, ["sessions", "--json"]).stdout)
-    assert listed[0]["title"] == "What is few-shot [31mprompting]0;pwned?"
+    assert listed[0]["title"] == "What is few-shot prompting?"  # each sequence gone whole

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import sqlite3
 import threading
 import time
@@ -20,6 +21,7 @@ from tutor.learner import (
     LearnerEvent,
     LearnerStore,
     event_key,
+    hold_turns,
     session_title,
 )
 from tutor.mastery import DAY
@@ -394,3 +396,45 @@ def test_two_stores_writing_at_once_lose_nothing(path, store):
     for thread in threads:
         thread.join()
     assert store.summary()["events"] == 60
+
+
+def turn_events(session: str, turn: int, *topics: str) -> list[LearnerEvent]:
+    return [
+        LearnerEvent("ann", t, "asked", NOW, "q", session=session, key=f"{session}:{turn}:{t}")
+        for t in topics
+    ]
+
+
+def record_turn(store, session: str, turn: int, *topics: str):
+    events = turn_events(session, turn, *topics)
+    return store.record_turn(session, turn, events, learner="ann", title="q", mode="offline")
+
+
+def test_turns_recorded_while_held_are_written_only_when_asked(store):
+    with hold_turns() as held:
+        # A graph node records the turn from a worker thread that runs in a copy of the
+        # holder's context, as LangGraph's do.
+        copied = contextvars.copy_context()
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(copied.run, record_turn, store, "s1", 1, "a").result() is None
+    assert store.events("ann") == [] and store.sessions() == []
+    assert record_turn(store, "s2", 1, "b").turns == 1  # outside the hold: written at once
+
+    held.write()
+
+    assert {e.key for e in store.events("ann")} == {"s1:1:a", "s2:1:b"}
+    assert {s.id for s in store.sessions()} == {"s1", "s2"}
+
+
+def test_forgetting_a_turn_takes_back_what_recording_it_stored(store):
+    record_turn(store, "s1", 1, "a")
+    record_turn(store, "s1", 2, "a", "b")
+    record_turn(store, "s11", 1, "c")  # a session whose id starts like s1's keys
+
+    store.forget_turn("s1", 2)
+    assert [e.key for e in store.events("ann")] == ["s1:1:a", "s11:1:c"]
+    assert {(s.id, s.turns) for s in store.sessions()} == {("s1", 1), ("s11", 1)}
+
+    store.forget_turn("s1", 1)  # the first turn: the session goes too
+    assert [e.key for e in store.events("ann")] == ["s11:1:c"]
+    assert [s.id for s in store.sessions()] == ["s11"]
