@@ -20,6 +20,8 @@ MIN_WORDS, MAX_WORDS = 8, 45
 is a paragraph in disguise."""
 FUZZY_MATCH = 0.8
 """A reply this similar (character level) to the key is a typo of it, not another answer."""
+MAX_REPLY_WORDS = 12
+"""Room for a term and a hedge ("I think it's Unity Catalog"); a longer key gets more."""
 
 # Words that are in the material everywhere, or name a section rather than a concept:
 # blanking them tests nothing.
@@ -54,6 +56,11 @@ _NOT_A_NOUN = re.compile(r"(ly|ous|ical|ive|ful|less|able|ible)$")
 _ACRONYM = re.compile(r"\b(?:[A-Z][a-z]?){1,}[A-Z][A-Za-z]*s?\b|\b[A-Z]{2,}s?\b")
 _CAPITALISED_PHRASE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)\b")
 _LONG_WORD = re.compile(r"\b[a-z][a-z-]{7,}\b")
+
+# What separates the items of a typed or pasted list: punctuation, line breaks, "or", and
+# bullets ("-", "*", "•" standing alone, as they do once a pasted list's line breaks are
+# made spaces). Not "and", which joins the parts of one answer ("warehouses and lakes").
+_LIST_SEPARATOR = re.compile(r"[,;/|\n\u2022]|\bor\b|(?<!\S)[-*](?!\S)", re.IGNORECASE)
 
 _PASS = re.compile(r"^(skip|pass|next)[\s?!.]*$")
 _GIVE_UP = re.compile(r"^(no idea|i don'?t know|i do not know|idk|dunno|not sure)[\s?!.]*$")
@@ -159,11 +166,31 @@ def build_check(
     return CheckQuestion(prompt, term, topic, source, chunk_id, sentence)
 
 
+def reply_problem(reply: str, answer: str) -> str | None:
+    """Why a reply cannot be right whatever it contains, or None.
+
+    A reply is graded by whether it holds the key, so a pasted passage or a list of
+    candidate terms would hold it without the learner recalling anything: a reply far
+    longer than the key needs, or naming more items than the key has plus one (room for
+    "Unity Catalog, I think"), does not count.
+    """
+    if len(reply.split()) > max(MAX_REPLY_WORDS, 2 * len(answer.split()) + 8):
+        return "far too long for this answer: give just the term, in a few words"
+    if len(_items(reply)) > len(_items(answer)) + 1:
+        return "a list of terms: give one answer"
+    return None
+
+
+def _items(text: str) -> list[str]:
+    return [item for item in _LIST_SEPARATOR.split(text) if item.strip(" .!?\t")]
+
+
 def grade_reply(reply: str, answer: str) -> Grade:
-    """Right, wrong or skipped, forgiving case, articles, plurals, typos and acronyms."""
+    """Right, wrong or skipped, forgiving case, articles, plurals, typos and acronyms.
+    A pasted passage or a list of terms is wrong (`reply_problem` says why)."""
     if is_pass(reply):
         return "skipped"
-    if is_give_up(reply):
+    if is_give_up(reply) or reply_problem(reply, answer) is not None:
         return "wrong"
     given, key = _normalise(reply), _normalise(answer)
     if not given:

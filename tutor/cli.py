@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Annotated, ParamSpec
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -24,10 +26,12 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from tutor.config import Settings
 from tutor.errors import TutorError
 from tutor.headings import short_heading
+from tutor.sanitize import printable_name
 
 app = typer.Typer(
     help="A study tutor for the Databricks Certified Generative AI Engineer Associate exam. "
@@ -56,8 +60,15 @@ def open_app(context: typer.Context) -> None:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    _say_error(message)
     return typer.Exit(code)
+
+
+def _say_error(message: object, label: str = "error:") -> None:
+    """One line on stderr. The message often quotes what the learner typed, a path or an
+    exception's text: shown as plain text (never markup) with control characters as "?"."""
+    line = printable_name(" ".join(str(message).split()))
+    err.print(Text.assemble((label, "bold red"), " ", line), soft_wrap=True)
 
 
 def command(function: Callable[P, None]) -> Callable[P, None]:
@@ -100,7 +111,7 @@ def index(
             f"{summary.chunks_removed} removed, {summary.chunks_unchanged} unchanged."
         )
         for skipped in summary.skipped:
-            out.print(f"  skipped {skipped.path}: {skipped.reason}", soft_wrap=True)
+            out.print(f"  skipped {skipped.path}: {skipped.reason}", soft_wrap=True, markup=False)
     if not summary.usable:
         where = ", ".join(str(p) for p in paths) if paths else str(settings.corpus_dir)
         raise fail(f"nothing usable to index in {where}")
@@ -171,8 +182,8 @@ def search(
         out.print("No passages match that query. Try other words, or check `tutor doctor`.")
         return
     for passage in passages:
-        out.print(f"[bold][{passage.rank}][/] [cyan]{passage.citation}[/]", soft_wrap=True)
-        out.print(_excerpt(passage.text), soft_wrap=True)
+        out.print(f"[bold][{passage.rank}][/] [cyan]{escape(passage.citation)}[/]", soft_wrap=True)
+        out.print(_excerpt(passage.text), soft_wrap=True, markup=False)
         out.print()
 
 
@@ -268,6 +279,7 @@ def ask(
                 soft_wrap=True,
                 markup=False,
             )
+    thread = escape(thread)
     err.print(f'[dim]conversation {thread}: continue with `tutor ask -s {thread} "…"`[/]')
 
 
@@ -313,7 +325,8 @@ def quiz(
 ) -> None:
     """Quiz yourself: due reviews first, then your weakest topics. Answers are read from
     stdin, one per line (a letter or the option for multiple choice, True/False, or a few
-    words); end an answer with ' !' if you were sure or ' ?' if you guessed."""
+    words; a line in another form is asked again); end an answer with ' !' if you were
+    sure or ' ?' if you guessed."""
     if kind not in QUIZ_KINDS:
         raise fail(f"--kind must be one of {', '.join(QUIZ_KINDS)}, not {kind!r}")
     _run_quiz(
@@ -380,7 +393,7 @@ def _run_quiz(
             waiting.stop()
         raise
     if context.chat_model is None and context.offline_reason and not offline:
-        err.print(f"[dim]Offline: {context.offline_reason}[/]", soft_wrap=True)
+        err.print(f"[dim]Offline: {escape(context.offline_reason)}[/]", soft_wrap=True)
     session = QuizSession(context, open_checkpointer(settings))
     ask = err if as_json else out  # with --json, questions go to stderr, results to stdout
     deadline = time.monotonic() + minutes * 60 if minutes else None
@@ -398,14 +411,11 @@ def _run_quiz(
             waiting.stop()
         while step.question is not None:
             _show_question(ask, step.question)
-            line = _read_answer()
-            if not line or (deadline is not None and time.monotonic() > deadline):
-                if line:
-                    ask.print("Time is up.")
+            reply = _next_answer(step.question, deadline, ask)
+            if reply is None:
                 step = session.stop(step.quiz)
                 break
-            answer, confidence = _confidence(line.strip())
-            step = session.answer(step.quiz, answer, confidence)
+            step = session.answer(step.quiz, *reply)
             if step.graded is not None:
                 held.append(step.graded)
                 if not options["exam"]:  # an exam shows nothing until the end
@@ -429,6 +439,27 @@ def _read_answer() -> str:
     return sys.stdin.readline()
 
 
+def _next_answer(
+    question: dict, deadline: float | None, console: Console
+) -> tuple[str, str | None] | None:
+    """The next answer in the form the question asks for, and how sure the learner was;
+    None at the end of input or once time is up. A line in another form (empty, "7" for
+    four options, "maybe" for true/false) is a slip, not evidence of what the learner
+    knows: say what form is wanted and read the next line, as the app's quiz screen does."""
+    from tutor.grading import answer_problem
+
+    while line := _read_answer():
+        if deadline is not None and time.monotonic() > deadline:
+            console.print("Time is up.")
+            return None
+        answer, confidence = _confidence(line.strip())
+        problem = answer_problem(answer, question["kind"], question.get("options") or [])
+        if problem is None:
+            return answer, confidence
+        err.print(problem, markup=False)
+    return None
+
+
 def _emit_graded(graded: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(_graded_json(graded)), flush=True)
@@ -450,7 +481,7 @@ def _show_question(console: Console, question: dict) -> None:
     )
     title = question.get("topic_title") or question["topic"]
     header = f"Question {question['number']} of {question['total']} · {title}"
-    console.print(f"\n[bold]{header}[/]" + (f" [dim]({reason})[/]" if reason else ""))
+    console.print(f"\n[bold]{escape(header)}[/]" + (f" [dim]({reason})[/]" if reason else ""))
     console.print(question["question"], markup=False, soft_wrap=True)
     for letter, option in zip("ABCD", question["options"], strict=False):
         if question["kind"] == "tf":
@@ -465,9 +496,9 @@ def _show_feedback(graded: dict) -> None:
     if graded["correct"]:
         out.print("[green]Right.[/]")
     else:
-        out.print(f"[red]Not quite.[/] The answer is: {graded['key']}", soft_wrap=True)
+        out.print(f"[red]Not quite.[/] The answer is: {escape(graded['key'])}", soft_wrap=True)
     out.print(graded["explanation"], markup=False, soft_wrap=True)
-    out.print(f"[dim]Source: {graded['source']}[/]", soft_wrap=True)
+    out.print(f"[dim]Source: {escape(graded['source'])}[/]", soft_wrap=True)
 
 
 def _graded_json(graded: dict) -> dict:
@@ -485,6 +516,8 @@ def _show_summary(summary: dict) -> None:
         f"\n[bold]Score: {correct} of {asked}[/]"
         + (f" (of {summary['planned']} planned)" if asked < summary.get("planned", asked) else "")
     )
+    if summary.get("offline_notice"):
+        out.print(summary["offline_notice"], style="yellow", markup=False, soft_wrap=True)
     for row in summary.get("per_topic", []):
         out.print(f"  {row['title']}: {row['right']}/{row['total']}", markup=False)
     if summary.get("review"):
@@ -520,7 +553,7 @@ def export_anki(
         except OSError as error:
             raise fail(f"cannot write {path}: {error.strerror or error}") from None
         missed = sum(1 for _, _, wrong in answered if wrong)
-        out.print(f"Wrote {count} questions ({missed} tagged missed) to {path}.")
+        out.print(f"Wrote {count} questions ({missed} tagged missed) to {path}.", markup=False)
     except TutorError as error:
         raise fail(str(error)) from None
 
@@ -548,7 +581,8 @@ def sessions(
         table.add_column(column)
     for info in found:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.updated_at))
-        table.add_row(info.id, when, str(info.turns), info.mode or "", info.title)
+        # Text cells: a title is what the learner typed, and "[/x]" in it is not markup.
+        table.add_row(info.id, when, str(info.turns), info.mode or "", Text(info.title))
     out.print(table)
 
 
@@ -581,12 +615,12 @@ def progress(learner: LearnerOption = None, as_json: JsonOption = False) -> None
         m = row.mastery
         bar = "█" * round(m.mastery * 10) + "░" * (10 - round(m.mastery * 10))
         table.add_row(
-            row.title,
+            Text(row.title),
             bar,
             f"{m.mastery:.0%}",
             f"{m.correct}/{m.attempts}",
             when_due(reviews.get(row.topic), now),
-            row.reason,
+            Text(row.reason),
         )
     out.print(table)
 
@@ -604,7 +638,7 @@ def pull(
     name = model or settings.ollama_model
     bars: dict[str, int] = {}
     with Progress(
-        TextColumn("{task.description:<24}"),
+        TextColumn("{task.description:<24}", markup=False),  # the server's words
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
@@ -621,21 +655,44 @@ def pull(
             bar.update(bars[key], completed=step.completed or 0, total=step.total)
 
         pull_model(settings, name, show)
-    out.print(f"Pulled {name}; `tutor ask` will use it.")
+    out.print(f"Pulled {name}; `tutor ask` will use it.", markup=False)
 
 
 @command
-def doctor(as_json: JsonOption = False) -> None:
-    """Check the data dir, the index, the vector store and Ollama, and say what is wrong."""
+def doctor(
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="First make the index agree with the files: reindex changed files, rebuild "
+            "lost catalog rows and full-text entries, fix or drop wrong vectors (embedding "
+            "only chunks that have no usable vector).",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the data dir, the index (and drift between its stores), the vector store and
+    Ollama, and say what is wrong."""
     from tutor.doctor import run_checks
 
-    checks = run_checks(Settings())
+    settings = Settings()
+    repaired = None
+    if repair:
+        from tutor.repair import repair_index
+
+        with _progress_bar(not as_json and err.is_terminal) as progress:
+            repaired = repair_index(settings, progress=progress)
+        if not as_json:
+            out.print(repaired.describe(), soft_wrap=True, markup=False)
+    checks = run_checks(settings)
     if as_json:
-        print(json.dumps([c.to_dict() for c in checks], indent=2))
+        listed = [c.to_dict() for c in checks]
+        data = {"repair": repaired.to_dict(), "checks": listed} if repaired else listed
+        print(json.dumps(data, indent=2))
     else:
         for check in checks:
             mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
-            out.print(f"{mark} {check.name:<12} {check.detail}", soft_wrap=True)
+            out.print(f"{mark} {escape(f'{check.name:<12} {check.detail}')}", soft_wrap=True)
     if not all(c.ok for c in checks if c.required):
         raise typer.Exit(1)
 
@@ -645,13 +702,13 @@ def main() -> None:
     try:
         app()
     except TutorError as error:
-        err.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+        _say_error(error)
         sys.exit(1)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
         )
-        err.print(f"[bold red]error:[/] invalid setting: {problems}", soft_wrap=True)
+        _say_error(f"invalid setting: {problems}")
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -659,9 +716,35 @@ def main() -> None:
     except Exception as error:  # last resort: say what broke in one line
         if os.environ.get("TUTOR_DEBUG"):
             raise
-        err.print(
-            f"[bold red]internal error:[/] {type(error).__name__}: {error} "
-            "(run with TUTOR_DEBUG=1 for details)",
-            soft_wrap=True,
+        trouble = _storage_trouble(error)
+        if trouble is not None:
+            _say_error(trouble)
+            sys.exit(1)
+        _say_error(
+            f"{type(error).__name__}: {error} (run with TUTOR_DEBUG=1 for details)",
+            label="internal error:",
         )
         sys.exit(2)
+
+
+# What to do about a file that cannot be read or written, by errno.
+def _storage_trouble(error: Exception) -> str | None:
+    """A file or database the tutor could not read or write, said in one line; None when
+    the error is something else. The stores word their own errors; this catches the rest."""
+    from tutor.migrations import storage_hint, storage_problem
+
+    if isinstance(error, sqlite3.OperationalError) and storage_hint(error):
+        return f"cannot read or write the data in {_data_dir()}: {storage_problem(error)}"
+    if isinstance(error, OSError) and (error.filename is not None or storage_hint(error)):
+        where = error.filename if error.filename is not None else _data_dir()
+        if isinstance(where, bytes):
+            where = os.fsdecode(where)
+        return f"cannot read or write {where}: {storage_problem(error)}"
+    return None
+
+
+def _data_dir() -> str:
+    try:
+        return str(Settings().data_dir)
+    except Exception:  # the settings themselves may be what is broken
+        return "the data dir"

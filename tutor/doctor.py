@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from tutor.catalog import Catalog
 from tutor.config import Settings
 from tutor.errors import TutorError
 from tutor.learner import LearnerStore
 from tutor.llm import server_status
+from tutor.repair import find_drift
 from tutor.vectors import VectorStore, describe
 
 OLLAMA_TIMEOUT = 2.0
@@ -23,9 +24,14 @@ class Check:
     detail: str
     required: bool = True
     """A failed optional check (Ollama) is reported but does not fail `tutor doctor`."""
+    figures: dict[str, int] | None = field(default=None)
+    """Numbers behind the check, for scripts (the drift check's counts)."""
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if self.figures is None:
+            del data["figures"]
+        return data
 
 
 def check_data_dir(settings: Settings) -> Check:
@@ -37,14 +43,14 @@ def check_data_dir(settings: Settings) -> Check:
     return Check("data dir", True, str(path))
 
 
-def check_index(settings: Settings) -> tuple[Check, int | None]:
-    """The catalog's state, and its chunk count for comparing with the vector store."""
+def check_index(settings: Settings) -> Check:
+    """The catalog's state: chunks, files, model, last run, unfinished work."""
     try:
         catalog = Catalog.open_for_reading(settings.catalog_path)
     except TutorError as error:
-        return Check("index", False, str(error)), None
+        return Check("index", False, str(error))
     if catalog is None:
-        return Check("index", False, "empty: run `tutor index`"), None
+        return Check("index", False, "empty: run `tutor index`")
     try:
         chunks, files = catalog.count_chunks(), catalog.count_files()
         model = catalog.get_meta("embedding_model")
@@ -55,33 +61,46 @@ def check_index(settings: Settings) -> tuple[Check, int | None]:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(last))) if last else "never"
     detail = f"{chunks} chunks from {files} files, model {model}, last indexed {when}"
     if chunks == 0:
-        return Check("index", False, "empty: run `tutor index`"), 0
+        return Check("index", False, "empty: run `tutor index`")
     if pending:
-        return Check(
-            "index", False, f"{detail}; {pending} chunks unfinished: run `tutor index`"
-        ), chunks
+        return Check("index", False, f"{detail}; {pending} chunks unfinished: run `tutor index`")
     if model != settings.embedding_model:
         return Check(
             "index",
             False,
             f"{detail}; set to {settings.embedding_model}: run `tutor index --rebuild`",
-        ), chunks
-    return Check("index", True, detail), chunks
+        )
+    return Check("index", True, detail)
 
 
-def check_vectors(settings: Settings, expected: int | None) -> Check:
+def check_vectors(settings: Settings) -> Check:
+    """The vector store answers; whether it agrees with the catalog is `check_drift`'s."""
     mode = describe(settings)
     try:
         count = VectorStore(settings, create=False, check_model=False).count()
     except TutorError as error:
-        return Check("chroma", False, f"{mode}: {error}")
-    if expected is not None and count != expected:
-        return Check(
-            "chroma",
-            False,
-            f"{mode}: {count} vectors for {expected} chunks; run `tutor index` to repair",
-        )
+        return Check("chroma", False, str(error))
     return Check("chroma", True, f"{mode}, {count} vectors")
+
+
+def check_drift(settings: Settings) -> list[Check]:
+    """One check per kind of disagreement between the files, the manifest, the lexical
+    index and Chroma, each carrying all the drift figures; none if nothing was indexed."""
+    try:
+        drift = find_drift(settings)
+    except TutorError as error:
+        return [Check("drift", False, f"cannot compare the stores: {error}")]
+    if drift is None:
+        return []
+    figures = drift.to_dict()
+    problems = drift.problems()
+    if not problems:
+        agree = "files, manifest, lexical index and Chroma agree"
+        return [Check("drift", True, agree, figures=figures)]
+    return [
+        Check("drift", False, f"{problem}; run `tutor doctor --repair`", figures=figures)
+        for problem in problems
+    ]
 
 
 def check_ollama(settings: Settings) -> Check:
@@ -130,11 +149,12 @@ def check_learner(settings: Settings) -> Check:
 
 
 def run_checks(settings: Settings) -> list[Check]:
-    index_check, chunks = check_index(settings)
+    vectors_check = check_vectors(settings)
     return [
         check_data_dir(settings),
-        index_check,
-        check_vectors(settings, chunks),
+        check_index(settings),
+        vectors_check,
+        *(check_drift(settings) if vectors_check.ok else []),
         check_learner(settings),
         check_ollama(settings),
     ]

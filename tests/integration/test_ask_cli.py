@@ -257,3 +257,14 @@ def test_terminal_escapes_in_a_question_never_come_back_raw(runner, home) -> Non
     # The question is stored cleaned, so listing conversations cannot replay it either.
     listed = json.loads(runner.invoke(app, ["sessions", "--json"]).stdout)
     assert listed[0]["title"] == "What is few-shot prompting?"  # each sequence gone whole
+
+
+def test_a_question_that_looks_like_markup_is_listed_as_typed(runner, home) -> None:
+    question = "[/x] what is [b]RAG[/b]?"
+    code, _, stderr = ask(runner, question, "--offline")
+    assert code == 0, stderr
+
+    listed = runner.invoke(app, ["sessions"])
+
+    assert listed.exit_code == 0, listed.output
+    assert question in listed.stdout

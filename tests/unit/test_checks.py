@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 
 from tutor.catalog import STOPWORDS, Catalog
-from tutor.checks import BLANK, CheckQuestion, build_check, grade_reply, pick_term
+from tutor.checks import (
+    BLANK,
+    CheckQuestion,
+    build_check,
+    grade_reply,
+    pick_term,
+    reply_problem,
+)
 from tutor.config import PROJECT_CORPUS
+from tutor.grading import grade_answer
+from tutor.questions import Question
 from tutor.sentences import split_sentences
 from tutor.topics import load_topics
 
@@ -102,3 +111,56 @@ def test_checks_on_the_real_corpus_blank_real_terms(indexed_settings) -> None:
 )
 def test_grade_reply(reply: str, key: str, expected: str) -> None:
     assert grade_reply(reply, key) == expected
+
+
+PASSAGE = (
+    "Unity Catalog provides centralised governance for data and AI assets on the "
+    "Databricks platform, so access control, lineage and auditing are defined once and "
+    "apply across every workspace of the account."
+)
+
+
+@pytest.mark.parametrize(
+    ("reply", "why"),
+    [
+        (PASSAGE, "far too long"),  # the whole passage, pasted
+        ("MLflow, RAG, LoRA, Unity Catalog, RLHF", "a list of terms"),
+        ("MLflow / Unity Catalog / Vector Search", "a list of terms"),
+        ("- MLflow\n- Unity Catalog\n- RAG", "a list of terms"),
+        ("- MLflow - Unity Catalog - RAG", "a list of terms"),  # its line breaks made spaces
+        ("MLflow or Delta Lake or Unity Catalog", "a list of terms"),
+    ],
+)
+def test_a_paste_or_a_list_holding_the_key_is_not_right(reply: str, why: str) -> None:
+    assert "unity catalog" in reply.lower()
+    assert grade_reply(reply, "Unity Catalog") == "wrong"
+    assert (reply_problem(reply, "Unity Catalog") or "").startswith(why)
+
+
+@pytest.mark.parametrize(
+    ("reply", "key"),
+    [
+        ("Unity Catalog, I think", "Unity Catalog"),
+        ("I'm fairly sure it's the Unity Catalog.", "Unity Catalog"),
+        ("the lakehouse, combining warehouses and lakes", "lakehouse"),
+        ("precision, recall", "precision, recall"),
+        ("retrieval-augmented generation - RAG", "RAG"),
+        ("feedback that people give on the outputs of the model", "human feedback"),
+    ],
+)
+def test_an_answer_with_a_few_words_around_it_is_no_paste(reply: str, key: str) -> None:
+    assert reply_problem(reply, key) is None
+
+
+def test_a_list_of_terms_does_not_score_in_a_quiz_either() -> None:
+    cloze = Question(
+        kind="cloze",
+        prompt="_____ provides centralised governance for data and AI assets.",
+        answer="Unity Catalog",
+        explanation="The material says so.",
+        topic="unity-catalog-governance",
+        chunk_id="c1",
+        source="guide.md § Governance (line 3)",
+    )
+    assert grade_answer("Unity Catalog", cloze).correct
+    assert not grade_answer("MLflow, Delta Lake, Unity Catalog, Vector Search", cloze).correct
