@@ -11,16 +11,22 @@ learner's answer, grade it, remember it, and repeat until the quiz is done.
 With a checkpointer, a quiz in progress survives a restart. `remember` writes the answer,
 its right/wrong event and the question's FSRS card in one transaction keyed by quiz and
 question, so a re-run never counts an answer twice.
+
+When Ollama goes away mid-quiz (unreachable, timing out, or without the model), the
+question at hand and every later one are made offline without asking it again: each
+attempt would only repeat the wait. The summary says how many questions that made
+offline and why (`made_offline`, `offline_reason`, `offline_notice`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import random
 import time
+import uuid
 from collections import Counter
 from typing import Literal
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -29,7 +35,8 @@ from langgraph.types import interrupt
 from graphs.context import TutorContext, services
 from graphs.quiz_state import QuizInput, QuizState
 from graphs.state import passage_ref
-from tutor.grading import grade_answer
+from tutor.checks import reply_problem
+from tutor.grading import MAX_GIVEN_CHARS, grade_answer
 from tutor.learner import GradedAnswer, TopicProgress
 from tutor.llm import OllamaError
 from tutor.question_gen import (
@@ -39,6 +46,7 @@ from tutor.question_gen import (
     model_supports,
 )
 from tutor.questions import Question, grounding_problem
+from tutor.sanitize import clean_typed
 from tutor.scheduling import rating_for
 
 MAX_ATTEMPTS = 3
@@ -49,6 +57,14 @@ MIXED_KINDS = ("mc", "tf", "cloze")
 """What a mixed quiz rotates through offline; with a model, short answers replace cloze."""
 DEFAULT_QUESTIONS = 5
 PASSAGES_PER_TOPIC = 12
+OLLAMA_GONE = frozenset({"unreachable", "timeout", "model_missing"})
+"""Failures every later call would meet too, so the rest of the quiz goes offline. A
+malformed reply, a cut stream or a server error is one question's bad luck: the next
+question asks the model again."""
+PROCESS = uuid.uuid4().hex
+"""Marks an outage as met by this process. The mark is checkpointed with the quiz, but a
+quiz resumed by another process (a restart, often after `ollama serve`) asks Ollama again;
+one more failed call sends it offline again."""
 
 
 # --- pure decisions -------------------------------------------------------------------
@@ -187,25 +203,27 @@ def generate(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
     ctx = services(runtime)
     passage = state["pending_passage"]
     number = len(state.get("results", []))
-    with_model = ctx.chat_model is not None
-    kind = kind_for(state["kind"], number, with_model)
+    model = _chat_model(state, ctx)
+    kind = kind_for(state["kind"], number, model is not None)
     attempts = state.get("attempts", 0) + 1
     rng = random.Random(f"{state['seed']}:{number}:{attempts}")
     exclude = set(state.get("asked", []))
     question = None
     fallback = 0
-    if with_model and attempts <= MAX_ATTEMPTS:
+    gone: dict = {}
+    if model is not None and attempts <= MAX_ATTEMPTS:
         try:
             question = generate_question(
-                ctx.chat_model,
+                model,
                 passage["text"],
                 kind,
                 topic=state["pending_topic"],
                 chunk_id=passage["chunk_id"],
                 source=passage["citation"],
             )
-        except (GenerationFailed, OllamaError):
+        except (GenerationFailed, OllamaError) as error:
             fallback = 1
+            gone = _went_away(error)
     if question is None:
         question = ctx.question_bank().make(passage["chunk_id"], kind, rng, exclude=exclude)
         if question is not None and state["pending_topic"] in passage["topics"]:
@@ -218,6 +236,7 @@ def generate(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
             return {
                 "used_chunks": used,
                 "attempts": attempts,
+                **gone,
                 **_exhausted(state, ctx, state["pending_topic"]),
             }
         return {
@@ -226,12 +245,18 @@ def generate(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
             "pending_passage": next_passage,
             "current": None,
             "passage": next_passage["text"],
+            **gone,
         }
     return {
         "current": question.model_dump(),
         "attempts": attempts,
         "used_chunks": used,
         "fallbacks": state.get("fallbacks", 0) + fallback,
+        # Made offline because Ollama went away, now or earlier in this quiz.
+        "made_offline": question.origin != "ollama"
+        and ctx.chat_model is not None
+        and (bool(gone) or model is None),
+        **gone,
     }
 
 
@@ -243,15 +268,18 @@ def verify(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
         return {}
     question = Question.model_validate(state["current"])
     problem = grounding_problem(question, state["passage"])
-    if problem is None and question.origin == "ollama" and ctx.chat_model is not None:
+    model = _chat_model(state, ctx)
+    gone: dict = {}
+    if problem is None and question.origin == "ollama" and model is not None:
         try:
-            if not model_supports(ctx.chat_model, question, state["passage"]):
+            if not model_supports(model, question, state["passage"]):
                 problem = "the model found the answer unsupported"
-        except (GenerationFailed, OllamaError):
+        except (GenerationFailed, OllamaError) as error:
             problem = "the support check failed"
+            gone = _went_away(error)
     if problem is None:
         return {}
-    rejected = {"current": None, "rejected": state.get("rejected", 0) + 1}
+    rejected = {"current": None, "rejected": state.get("rejected", 0) + 1, **gone}
     if state.get("attempts", 0) >= GIVE_UP_ATTEMPTS:
         return {**rejected, **_exhausted(state, ctx, state["pending_topic"])}
     return rejected
@@ -289,12 +317,23 @@ def grade(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
     answer = str(reply.get("answer", ""))
     result = grade_answer(answer, question, ctx.embed)
     correct = result.correct
-    if question.kind == "short" and not correct and ctx.chat_model is not None:
-        # If the model cannot grade, the rule's verdict stands.
-        with contextlib.suppress(GenerationFailed, OllamaError):
-            verdict = model_grades_short(ctx.chat_model, question, answer, state["passage"])
+    model = _chat_model(state, ctx)
+    gone: dict = {}
+    if (
+        question.kind == "short"
+        and not correct
+        and model is not None
+        and _for_model(answer, question.answer)
+    ):
+        try:
+            # `given` is the answer as recorded: clean, and never longer than
+            # MAX_GIVEN_CHARS, so a pasted page does not go into the prompt.
+            verdict = model_grades_short(model, question, result.given, state["passage"])
             correct = verdict.correct
+        except (GenerationFailed, OllamaError) as error:
+            gone = _went_away(error)  # the rule's verdict stands
     return {
+        **gone,
         "graded": {
             "topic": question.topic,
             "kind": question.kind,
@@ -306,7 +345,8 @@ def grade(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
             "explanation": question.explanation,
             "source": question.source,
             "confidence": reply.get("confidence"),
-        }
+            "made_offline": bool(state.get("made_offline")),
+        },
     }
 
 
@@ -355,6 +395,38 @@ def topic_weights(ctx: TutorContext) -> dict[str, float]:
     return {t.id: float(counts.get(t.id, 0)) for t in ctx.topics.topics if counts.get(t.id)}
 
 
+def _chat_model(state: QuizState, ctx: TutorContext) -> BaseChatModel | None:
+    """The model this quiz may ask now: none offline, nor once Ollama has gone away
+    during this quiz in this process (see `PROCESS`)."""
+    gone = state.get("ollama_gone")
+    if gone is not None and gone.get("process") == PROCESS:
+        return None
+    return ctx.chat_model
+
+
+def _went_away(error: Exception) -> dict:
+    """The state update that takes the rest of the quiz offline, if `error` calls for it."""
+    if isinstance(error, OllamaError) and error.kind in OLLAMA_GONE:
+        return {"ollama_gone": {"reason": str(error), "process": PROCESS}}
+    return {}
+
+
+def _for_model(answer: str, key: str) -> bool:
+    """Whether a short answer the rules found wrong may go to the model: not one cut to
+    MAX_GIVEN_CHARS, nor a paste or a list (the model would judge text the learner did not
+    give, or find the key somewhere in it)."""
+    text = clean_typed(answer)
+    return len(text) <= MAX_GIVEN_CHARS and reply_problem(text, key) is None
+
+
+def offline_notice(made: int, asked: int, reason: str | None) -> str | None:
+    """E.g. "3 of 5 questions were made offline: Ollama is not running at …"."""
+    if reason is None or made == 0:
+        return None
+    noun = "question was" if asked == 1 else "questions were"
+    return f"{made} of {asked} {noun} made offline: {reason}"
+
+
 def _exhausted(state: QuizState, ctx: TutorContext, topic: str) -> dict:
     """A topic with nothing usable left: another topic is picked, unless the quiz is on
     this one topic, which then ends."""
@@ -375,6 +447,7 @@ def _picked(topic: str, reason: str, passage: str, question: Question | None) ->
         "passage": passage,
         "current": question.model_dump() if question is not None else None,
         "attempts": 0,
+        "made_offline": False,
     }
 
 
@@ -432,6 +505,8 @@ def _summary(state: QuizState, ctx: TutorContext, ended: str) -> dict:
         row["total"] += 1
         row["right"] += int(r["correct"])
     weakest = ctx.learner_store.weak_topics(ctx.learner_name, ctx.topics.topics, 3)
+    made_offline = sum(1 for r in results if r.get("made_offline"))
+    reason = (state.get("ollama_gone") or {}).get("reason")
     review = list(dict.fromkeys(r["source"] for r in results if not r["correct"]))
     return {
         "ended": ended,
@@ -445,6 +520,9 @@ def _summary(state: QuizState, ctx: TutorContext, ended: str) -> dict:
         "review": review,
         "rejected": state.get("rejected", 0),
         "fallbacks": state.get("fallbacks", 0),
+        "made_offline": made_offline,
+        "offline_reason": reason,
+        "offline_notice": offline_notice(made_offline, len(results), reason),
     }
 
 

@@ -56,3 +56,7 @@ class QuizState(TypedDict, total=False):
     results: Annotated[list[dict], operator.add]
     """One entry per graded question, in order (what `tutor quiz --json` prints)."""
     summary: dict | None
+    ollama_gone: dict | None
+    """{"reason", "process"} once Ollama went away during the quiz (see graphs.quiz.PROCESS)."""
+    made_offline: bool
+    """Whether the current question was made offline because Ollama went away."""

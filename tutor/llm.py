@@ -132,6 +132,21 @@ def ollama_error(exc: BaseException, settings: Settings, model: str | None = Non
     return _server_error(_first_line(exc) or type(exc).__name__)
 
 
+def invoke_error(exc: BaseException, model: object) -> OllamaError:
+    """Classify a failed `model.invoke` where no settings are at hand (quiz questions):
+    the server's address and the model's name are read off the ChatOllama itself."""
+    chat = model if isinstance(model, ChatOllama) else getattr(model, "bound", None)
+    known: dict[str, str] = {}
+    if isinstance(chat, ChatOllama):
+        known["ollama_model"] = chat.model
+        if chat.base_url:
+            known["ollama_host"] = chat.base_url
+    if isinstance(exc, ValueError) and "No generation chunks" in str(exc):
+        return _stream_cut()  # langchain-core's complaint when the body ended empty
+    # model_construct: the defaults without reading the environment or the config file.
+    return ollama_error(exc, Settings.model_construct(**known))
+
+
 def build_chat_model(settings: Settings, model: str | None = None) -> ChatOllama:
     """The Ollama chat model, with an explicit context window, answer budget and timeouts."""
     return ChatOllama(

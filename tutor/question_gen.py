@@ -2,9 +2,10 @@
 short answers graded on meaning, all through Ollama's JSON-schema structured output.
 
 Each reply must validate against a pydantic model; a malformed one is retried a bounded
-number of times, then the caller falls back to the offline generator. Nothing here is
-trusted without validation, and the learner's memory only ever sees the resulting
-booleans (supported, correct), never the model's prose.
+number of times, a failed call (Ollama gone, stalled, cut off) is not; either way the
+caller then falls back to the offline generator. Nothing here is trusted without
+validation, and the learner's memory only ever sees the resulting booleans (supported,
+correct), never the model's prose.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
+from tutor.llm import invoke_error
 from tutor.questions import TRUE_FALSE, Question, QuestionKind
 from tutor.sanitize import strip_control
 
@@ -76,13 +78,23 @@ class GenerationFailed(Exception):
 
 
 def ask_structured(model: BaseChatModel, schema: type[T], system: str, user: str) -> T:
-    """The model's reply as `schema`, constrained by Ollama's `format` and validated."""
+    """The model's reply as `schema`, constrained by Ollama's `format` and validated.
+
+    A reply that does not validate is asked for again (`GenerationFailed` after
+    `MAX_ATTEMPTS`); a failed call (Ollama unreachable, stalled, cut off, reporting an
+    error) is raised at once as an `OllamaError`.
+    """
     messages = [SystemMessage(system), HumanMessage(user)]
     bound = model.bind(format=schema.model_json_schema())
     last: Exception | None = None
     for _ in range(MAX_ATTEMPTS):
         try:
             reply = bound.invoke(messages)
+        except Exception as error:
+            # The server is gone, stalled, cut the reply or reported an error: asking
+            # again would only repeat the wait, so the caller falls back at once.
+            raise invoke_error(error, model) from error
+        try:
             return schema.model_validate_json(_json_text(str(reply.content)))
         except (ValidationError, ValueError) as error:
             last = error
@@ -98,7 +110,8 @@ def generate_question(
     chunk_id: str,
     source: str,
 ) -> Question:
-    """A new question of `kind` on the passage; raises GenerationFailed."""
+    """A new question of `kind` on the passage; raises GenerationFailed (no usable reply)
+    or OllamaError (the call itself failed)."""
     kind = "short" if kind == "cloze" else kind
     for _ in range(MAX_ATTEMPTS):
         made = ask_structured(

@@ -6,15 +6,19 @@ import json
 import time
 from pathlib import Path
 
+import httpx
+import ollama
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
+import graphs.quiz
 from graphs.context import TutorContext
 from tests.fakes import ScriptedChatModel
 from tutor.chat import open_checkpointer
 from tutor.config import Settings
+from tutor.grading import MAX_GIVEN_CHARS
 from tutor.learner import GradedAnswer, LearnerEvent, LearnerStore
-from tutor.question_gen import GENERATE_PROMPT, GRADE_PROMPT, VERIFY_PROMPT
+from tutor.question_gen import GENERATE_PROMPT, GRADE_PROMPT, MAX_ATTEMPTS, VERIFY_PROMPT
 from tutor.questions import Question
 from tutor.quiz_session import QuizSession
 from tutor.scheduling import rating_for
@@ -276,3 +280,148 @@ def test_a_named_topic_that_runs_dry_ends_the_quiz(make_quiz) -> None:
         step = session.answer(step.quiz, "True")
     assert 0 < len(asked) < 200  # every true/false question on the topic, none twice
     assert step.summary["ended"] == "no material" and step.summary["asked"] == len(asked)
+
+
+# --- Ollama going away mid-quiz -------------------------------------------------------
+
+
+def failing_model(error: BaseException, prompt: str = GENERATE_PROMPT, kind: str = "mc"):
+    """Answers like `model_for`, except that the first call with `prompt` raises `error`
+    (as ChatOllama does when the server refuses, stalls or has lost the model)."""
+    answer = model_for([question_json(kind)]).replies[0]
+    failed = []
+
+    def reply(messages) -> str:
+        if messages[0].content.startswith(prompt[:40]) and not failed:
+            failed.append(error)
+            raise error
+        return answer(messages)
+
+    return ScriptedChatModel(replies=[reply])
+
+
+def calls_with(model: ScriptedChatModel, prompt: str) -> int:
+    return sum(1 for call in model.calls if call[0].content.startswith(prompt[:40]))
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (httpx.ConnectError("connection refused"), "Ollama is not running at http://"),
+        (httpx.ReadTimeout("timed out"), "Ollama did not answer within"),
+        (ollama.ResponseError("model 'llama3.2' not found", 404), "is not pulled"),
+    ],
+    ids=["refused", "timeout", "model-missing"],
+)
+def test_once_ollama_is_gone_the_rest_of_the_quiz_is_made_offline(
+    make_quiz, error: BaseException, says: str
+) -> None:
+    model = failing_model(error)
+    session = make_quiz(model)
+    step = session.start(n=3, kind="mc", topic="rlhf")
+    step, _ = run_through(session, step, ["A", "A", "A"])
+    # One call met the outage; no later question asked the model again.
+    assert len(model.calls) == 1
+    summary = step.summary
+    assert (summary["asked"], summary["made_offline"], summary["fallbacks"]) == (3, 3, 1)
+    assert says in summary["offline_reason"]
+    assert (
+        summary["offline_notice"]
+        == f"3 of 3 questions were made offline: {summary['offline_reason']}"
+    )
+    answered = session.context.learner_store.answered_questions("default")
+    origins = [question.origin for question, _right, _wrong in answered]
+    assert origins == ["offline"] * 3
+
+
+def test_ollama_gone_while_checking_a_question_sends_the_quiz_offline(make_quiz) -> None:
+    model = failing_model(httpx.ConnectError("connection refused"), VERIFY_PROMPT)
+    session = make_quiz(model)
+    step = session.start(n=2, kind="mc", topic="rlhf")
+    # The model's question could not be checked, so it was never shown.
+    assert not step.question["question"].startswith("Which technique")
+    step, _ = run_through(session, step, ["A", "A"])
+    assert len(model.calls) == 2  # one question made, its check failed; nothing after
+    assert (step.summary["rejected"], step.summary["made_offline"]) == (1, 2)
+
+
+def test_a_malformed_reply_costs_one_question_and_the_next_asks_the_model(make_quiz) -> None:
+    model = model_for(["{broken"] * MAX_ATTEMPTS + [question_json("mc")])
+    session = make_quiz(model)
+    step = session.start(n=2, kind="mc", topic="rlhf")
+    first = step.question
+    step = session.answer(step.quiz, "A")
+    assert first["question"] != step.question["question"]
+    assert step.question["question"].startswith("Which technique")  # the model's
+    step = session.answer(step.quiz, "A")
+    assert calls_with(model, GENERATE_PROMPT) == MAX_ATTEMPTS + 1
+    summary = step.summary
+    assert (summary["fallbacks"], summary["made_offline"]) == (1, 0)
+    assert summary["offline_reason"] is None and summary["offline_notice"] is None
+
+
+def test_a_cut_reply_costs_one_question_only(make_quiz) -> None:
+    model = failing_model(httpx.RemoteProtocolError("incomplete chunked read"))
+    session = make_quiz(model)
+    step = session.start(n=2, kind="mc", topic="rlhf")
+    step, _ = run_through(session, step, ["A", "A"])
+    assert calls_with(model, GENERATE_PROMPT) == 2
+    assert (step.summary["fallbacks"], step.summary["made_offline"]) == (1, 0)
+
+
+def test_ollama_gone_while_grading_sends_the_next_questions_offline(make_quiz) -> None:
+    model = failing_model(httpx.ConnectError("connection refused"), GRADE_PROMPT, "short")
+    session = make_quiz(model)
+    step = session.start(n=3, kind="short", topic="rlhf")
+    assert step.question["kind"] == "short"
+    step, graded = run_through(session, step, ["gradient descent", "x", "y"])
+    assert graded[0]["correct"] is False  # the rule's verdict stands
+    assert calls_with(model, GRADE_PROMPT) == 1
+    assert calls_with(model, GENERATE_PROMPT) == 1  # only the first question's
+    assert step.summary["made_offline"] == 2
+    assert step.summary["offline_notice"].startswith("2 of 3 questions were made offline: ")
+
+
+def test_a_quiz_resumed_by_a_new_process_asks_ollama_again(
+    make_quiz, tmp_path, monkeypatch
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    model = failing_model(httpx.ConnectError("connection refused"))
+    first = make_quiz(model, checkpointer=open_checkpointer(settings))
+    step = first.start(n=3, kind="mc", topic="rlhf")
+    step = first.answer(step.quiz, "A")  # the second question is made offline as well
+    assert len(model.calls) == 1
+    first.checkpointer.conn.close()
+
+    monkeypatch.setattr(graphs.quiz, "PROCESS", "a restarted tutor")
+    second = make_quiz(model, checkpointer=open_checkpointer(settings))
+    step = second.current(step.quiz)
+    step = second.answer(step.quiz, "A")
+    # Ollama answers again: the third question is the model's.
+    assert step.question["question"].startswith("Which technique")
+    step = second.answer(step.quiz, "A")
+    assert calls_with(model, GENERATE_PROMPT) == 2
+    assert step.summary["made_offline"] == 2
+    assert "Ollama is not running" in step.summary["offline_notice"]
+    second.checkpointer.conn.close()
+
+
+# --- what the model grader gets -------------------------------------------------------
+
+
+def test_the_model_grades_the_answer_as_recorded_never_a_pasted_page(make_quiz) -> None:
+    model = model_for([question_json("short")], correct=False)
+    session = make_quiz(model)
+    step = session.start(n=3, kind="short", topic="rlhf")
+    spaced = "people\n\n" + " " * 5000 + "rating \x1b[Dthe answers"
+    page = "The passage says " + "a" * 100_000
+    step, graded = run_through(session, step, [spaced, page, "word " * 40])
+    grading = [
+        call[-1].content for call in model.calls if call[0].content.startswith(GRADE_PROMPT[:40])
+    ]
+    # Only the first answer went to the model, cleaned as it is recorded.
+    assert len(grading) == 1
+    assert "<learner_answer>\npeople rating the answers\n</learner_answer>" in grading[0]
+    # A pasted page and a 40-word ramble are wrong by rule: the model never sees them.
+    assert [g["correct"] for g in graded] == [False, False, False]
+    assert all(len(g["answer_given"]) <= MAX_GIVEN_CHARS for g in graded)

@@ -96,6 +96,7 @@ def test_model_questions_use_ollama_structured_output(runner, home, fake_ollama:
     assert generate["format"]["properties"].keys() >= {"question", "options", "answer"}
     assert verify["format"]["properties"].keys() >= {"supported"}
     assert final["summary"]["fallbacks"] == 0
+    assert final["summary"]["made_offline"] == 0 and final["summary"]["offline_notice"] is None
 
 
 def test_an_interrupted_quiz_resumes_where_it_stopped(runner, home) -> None:

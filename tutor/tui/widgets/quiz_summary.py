@@ -1,5 +1,6 @@
 """The end of a quiz: the score, how each topic went, what to reread, the weakest topics now,
-and, after an exam, the grade of every answer (an exam shows none while it runs)."""
+and, after an exam, the grade of every answer (an exam shows none while it runs). When
+Ollama went away during the quiz, a line says how many questions were made offline and why."""
 
 from __future__ import annotations
 
@@ -63,6 +64,9 @@ class QuizSummary(Vertical):
     QuizSummary #summary-note, QuizSummary #summary-again {
         color: $text-muted;
     }
+    QuizSummary #summary-offline {
+        color: $text-warning;
+    }
     QuizSummary #summary-again {
         margin-top: 1;
         text-style: italic;
@@ -72,6 +76,7 @@ class QuizSummary(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="summary-score", markup=False)
         yield Static("", id="summary-note", markup=False)
+        yield Static("", id="summary-offline", markup=False)
         for name, title in (
             ("topics", "By topic"),
             ("answers", "Your answers"),
@@ -88,6 +93,9 @@ class QuizSummary(Vertical):
         note = "Time is up." if time_up else ENDINGS.get(summary.get("ended") or "", "")
         self.query_one("#summary-note", Static).update(note)
         self.query_one("#summary-note").display = bool(note)
+        offline = summary.get("offline_notice") or ""
+        self.query_one("#summary-offline", Static).update(offline)
+        self.query_one("#summary-offline").display = bool(offline)
         weakest = ", ".join(t["title"] for t in summary.get("weakest_topics", []))
         sections = {
             "topics": topic_lines(summary),
