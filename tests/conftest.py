@@ -151,3 +151,19 @@ def server_settings(chroma_server_url: str, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("TUTOR_CHROMA_URL", chroma_server_url)
     monkeypatch.setenv("TUTOR_CHROMA_COLLECTION", f"test_{uuid.uuid4().hex[:12]}")
     return Settings()
+
+
+@pytest.fixture
+def runner():
+    from typer.testing import CliRunner
+
+    return CliRunner()
+
+
+@pytest.fixture
+def home(indexed_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable data dir holding the indexed project corpus (a copy per test)."""
+    data_dir = tmp_path / "home"
+    shutil.copytree(indexed_data_dir, data_dir)
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(data_dir))
+    return data_dir

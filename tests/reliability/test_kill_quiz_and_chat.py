@@ -28,7 +28,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.conftest import home  # noqa: F401  (a fixture: an indexed data dir)
 from tutor.config import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

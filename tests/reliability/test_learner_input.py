@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from tutor.cli import MAX_QUESTION_CHARS, app
 from tutor.grading import MAX_GIVEN_CHARS, answer_problem, grade_answer
@@ -32,20 +30,6 @@ ESCAPES = {
 }
 RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 QUESTION = "What is few-shot prompting?"
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
-def home(indexed_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A writable copy of the data dir holding the indexed project corpus."""
-    data_dir = tmp_path / "home"
-    shutil.copytree(indexed_data_dir, data_dir)
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(data_dir))
-    return data_dir
 
 
 _BANKS: dict[tuple[str, ...], QuestionBank] = {}

@@ -27,7 +27,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.conftest import home  # noqa: F401  (a fixture: an indexed data dir)
 from tests.reliability.test_kill_quiz_and_chat import (
     ANSWERS,
     MODEL_ANSWER,
