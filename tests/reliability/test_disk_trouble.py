@@ -376,6 +376,27 @@ def test_a_read_only_data_dir(tutor_child: Tutor, home: Path, tmp_path: Path, re
     expect_one_line(results)
 
 
+def test_a_read_only_vector_store(
+    tutor_child: Tutor, home: Path, tmp_path: Path, read_only
+) -> None:
+    """Only `chroma/` cannot be written: searching and indexing stop with one line naming
+    the vector store and what to do, and the catalog is left as it was."""
+    if not tutor_child.readonly_works:
+        pytest.skip("file permissions do not bind here (root keeping CAP_DAC_OVERRIDE)")
+    env = env_for(home, tmp_path)
+    before = snapshot(home)
+    read_only(home / "chroma")
+
+    search = tutor_child.run("search", QUESTION, "--json", env=env)
+    index = tutor_child.run("index", str(NOTES), env=env)
+
+    read_only.restore()
+    # Chroma's embedded client opens its SQLite file for writing even to read.
+    search.assert_one_line_failure("cannot open the vector store", "read-only")
+    index.assert_one_line_failure("cannot open the vector store", "read-only")
+    assert snapshot(home) == before  # the index run stopped before touching the catalog
+
+
 def test_saving_settings_to_a_read_only_config_dir(
     tutor_child: Tutor, home: Path, tmp_path: Path, read_only
 ) -> None:
