@@ -30,7 +30,7 @@ from graphs.offline import offline_answer, offline_notice, socratic_offline_answ
 from graphs.prompts import plan_answer_prompt, rewrite_messages
 from graphs.routing import classify_turn, small_talk_kind, standalone_query
 from graphs.state import PassageRef, TutorInput, TutorState, passage_ref, source_ref
-from tutor.checks import CheckQuestion, build_check, grade_reply
+from tutor.checks import CheckQuestion, build_check, grade_reply, reply_problem
 from tutor.errors import TurnCancelled
 from tutor.learner import LearnerEvent, turn_prefix
 from tutor.llm import OllamaError, stream_text
@@ -205,9 +205,10 @@ def grade_check(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
     if result == "right":
         text = f'Right: **{check.answer}**. From the material: "{check.sentence}" ({check.source})'
     elif result == "wrong":
+        problem = reply_problem(state["question"], check.answer)  # a paste or a list
         text = (
-            f"Not quite: the answer is **{check.answer}**. From the material: "
-            f'"{check.sentence}" ({check.source})'
+            f"Not quite{f' ({problem})' if problem else ''}: the answer is **{check.answer}**. "
+            f'From the material: "{check.sentence}" ({check.source})'
         )
     else:
         text = f'Skipped. The answer was **{check.answer}**: "{check.sentence}" ({check.source})'

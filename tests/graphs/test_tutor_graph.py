@@ -161,6 +161,17 @@ def test_wrong_and_skipped_check_replies(conversation) -> None:
     assert len(chat.events()) == before  # a pass is no evidence
 
 
+def test_a_list_of_terms_holding_the_key_is_wrong_and_says_why(conversation) -> None:
+    chat = conversation()
+    check = chat.ask(RAG)["pending_check"]
+
+    out = chat.ask(f"PCA, {check['answer']}, MLflow, LoRA")
+
+    assert out["route"] == "check_answer" and out["grade"]["result"] == "wrong"
+    assert out["answer"].startswith("Not quite (a list of terms: give one answer)")
+    assert chat.events()[-1].kind == "wrong"
+
+
 def test_never_two_checks_in_a_row(conversation) -> None:
     chat = conversation()
     assert chat.ask(RAG)["pending_check"] is not None
