@@ -342,7 +342,8 @@ class TutorChat:
                 if new_thread:
                     self.checkpointer.delete_thread(session)
             raise
-        self.checkpointer.prune([session])
+        with suppress(TutorError):  # housekeeping: the turn is saved, the next one prunes
+            self.checkpointer.prune([session])
 
     def history(self, session: str) -> list[tuple[str, str]]:
         """The finished turns of a conversation as (learner, tutor) pairs."""

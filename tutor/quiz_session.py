@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 
 from langgraph.types import Command, StateSnapshot
@@ -137,9 +138,11 @@ class QuizSession:
     def _run(self, quiz: str, payload: object, answered: int) -> QuizStep:
         config = {"configurable": {"thread_id": quiz}}
         self.graph.invoke(payload, config, context=self.context, durability="sync")
-        # Only the latest checkpoint is needed to resume; older ones would pile up.
+        # Only the latest checkpoint is needed to resume; older ones would pile up. A
+        # failed prune is left for the next step: the answer is already saved.
         if isinstance(self.checkpointer, TutorCheckpointer):
-            self.checkpointer.prune([quiz])
+            with suppress(TutorError):
+                self.checkpointer.prune([quiz])
         return self._step(quiz, answered)
 
     def _step(self, quiz: str, answered: int) -> QuizStep:

@@ -182,3 +182,29 @@ def test_confidence_marks_set_the_review_rating(runner, home) -> None:
     expected = [(1, 4) if g["correct"] else (0, 1) for g in graded[:1]]
     expected += [(1, 2) if g["correct"] else (0, 1) for g in graded[1:]]
     assert rows == expected
+
+
+def test_an_answer_is_kept_when_old_checkpoints_cannot_be_pruned(home) -> None:
+    import sqlite3
+
+    from tutor.chat import open_checkpointer, open_context
+    from tutor.config import Settings
+    from tutor.quiz_session import QuizSession
+
+    settings = Settings()
+    checkpointer = open_checkpointer(settings)
+    session = QuizSession(open_context(settings, offline=True), checkpointer)
+    try:
+        waiting = session.start(n=2, kind="tf")
+
+        def no_deletes(action: int, table: str | None, *_: object) -> int:
+            deleting = action == sqlite3.SQLITE_DELETE and table == "checkpoints"
+            return sqlite3.SQLITE_DENY if deleting else sqlite3.SQLITE_OK
+
+        checkpointer.conn.set_authorizer(no_deletes)
+        step = session.answer(waiting.quiz, "True")
+
+        assert step.graded is not None and step.question is not None  # on to question 2
+        assert session.current(waiting.quiz).question == step.question
+    finally:
+        session.close()

@@ -59,3 +59,27 @@ def test_a_conversation_that_cannot_be_saved_takes_its_learner_record_back() -> 
         assert len(chat.history("s1")) == 1 and chat.history("s2") == []
     finally:
         chat.close()
+
+
+@pytest.mark.usefixtures("home")
+def test_a_turn_is_saved_even_when_old_checkpoints_cannot_be_pruned() -> None:
+    settings = Settings()
+    chat = TutorChat.open(settings, offline=True)
+    try:
+        chat.ask("What is RLHF?", session="s1")
+
+        def no_deletes(action: int, table: str | None, *_: object) -> int:
+            deleting = action == sqlite3.SQLITE_DELETE and table == "checkpoints"
+            return sqlite3.SQLITE_DENY if deleting else sqlite3.SQLITE_OK
+
+        chat.checkpointer.conn.set_authorizer(no_deletes)
+        second = chat.ask("What is few-shot prompting?", session="s1")
+
+        assert second.answer
+        assert [q for q, _ in chat.history("s1")] == [
+            "What is RLHF?",
+            "What is few-shot prompting?",
+        ]
+        assert len(rows(settings.checkpoints_path, "checkpoints")) == 2  # pruned next time
+    finally:
+        chat.close()
