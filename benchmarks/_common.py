@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tutor.config import DEFAULT_EMBEDDING_MODEL, PROJECT_CORPUS, Settings
-from tutor.embeddings import Embedder
+from tutor.corpus.embeddings import Embedder
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO_ROOT / "benchmarks"

@@ -32,9 +32,9 @@ from _common import (
     temp_dir,
 )
 
-from tutor import retrieval
-from tutor.index import Indexer
-from tutor.retrieval import HybridRetriever
+from tutor.corpus import search as retrieval
+from tutor.corpus.index import Indexer
+from tutor.corpus.search import HybridRetriever
 
 DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared/eval/dev_questions.jsonl"
 OFF_TOPIC = BENCH_DIR / "off_topic.txt"

@@ -60,11 +60,11 @@ from _common import (
     temp_dir,
 )
 
-from tutor.catalog import Catalog
 from tutor.config import Settings
-from tutor.embeddings import Embedder
-from tutor.index import Indexer, _embedding_input
-from tutor.retrieval import HybridRetriever
+from tutor.corpus.catalog import Catalog
+from tutor.corpus.embeddings import Embedder
+from tutor.corpus.index import Indexer, _embedding_input
+from tutor.corpus.search import HybridRetriever
 
 TARGET_OVERHEAD = 1.3
 TARGET_REINDEX_SHARE = 0.05

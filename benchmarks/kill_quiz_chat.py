@@ -47,9 +47,9 @@ from tests.reliability.test_kill_quiz_and_chat import (
     audit_quiz,
     run_child,
 )
-from tutor.chat import TutorChat, open_checkpointer, open_context
 from tutor.config import Settings
-from tutor.index import Indexer
+from tutor.corpus.index import Indexer
+from tutor.runtime.chat import TutorChat, open_checkpointer, open_context
 
 QUIZ_LENGTH = 6
 TURNS_PER_CHILD = 3

@@ -40,11 +40,11 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 
 from graphs.context import TutorContext
 from graphs.prompts import REWRITE_PROMPT
-from tutor.chat import TutorChat, open_checkpointer
-from tutor.index import Indexer
-from tutor.learner import LearnerStore
-from tutor.retrieval import HybridRetriever
-from tutor.sentences import CachedEmbed
+from tutor.corpus.index import Indexer
+from tutor.corpus.search import HybridRetriever
+from tutor.corpus.sentences import CachedEmbed
+from tutor.learner.store import LearnerStore
+from tutor.runtime.chat import TutorChat, open_checkpointer
 
 ANSWER = (
     "Retrieval-augmented generation grounds a model's answer in passages fetched from an "

@@ -15,12 +15,12 @@ import time
 from _common import load_embedder, make_settings, note, percentile, temp_dir
 
 from graphs.context import TutorContext
-from tutor.chat import open_checkpointer
-from tutor.index import Indexer
-from tutor.learner import LearnerStore
-from tutor.quiz_session import QuizSession
-from tutor.retrieval import HybridRetriever
-from tutor.sentences import CachedEmbed
+from tutor.corpus.index import Indexer
+from tutor.corpus.search import HybridRetriever
+from tutor.corpus.sentences import CachedEmbed
+from tutor.learner.store import LearnerStore
+from tutor.runtime.chat import open_checkpointer
+from tutor.runtime.quiz_session import QuizSession
 
 
 def run(questions: int) -> dict:

@@ -49,9 +49,9 @@ from _common import (
     temp_dir,
 )
 
-from tutor.embeddings import Embedder
-from tutor.index import Indexer
-from tutor.retrieval import HybridRetriever
+from tutor.corpus.embeddings import Embedder
+from tutor.corpus.index import Indexer
+from tutor.corpus.search import HybridRetriever
 
 DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared/eval/dev_questions.jsonl"
 BUDGET_CHARS = 3000

@@ -33,12 +33,12 @@ from langchain_core.messages import AIMessage
 from latency import ANSWER, InstantModel
 
 from graphs.context import TutorContext
-from tutor.chat import TutorChat, open_checkpointer
-from tutor.index import Indexer
-from tutor.learner import LearnerStore
-from tutor.quiz_session import QuizSession
-from tutor.retrieval import HybridRetriever
-from tutor.sentences import CachedEmbed
+from tutor.corpus.index import Indexer
+from tutor.corpus.search import HybridRetriever
+from tutor.corpus.sentences import CachedEmbed
+from tutor.learner.store import LearnerStore
+from tutor.runtime.chat import TutorChat, open_checkpointer
+from tutor.runtime.quiz_session import QuizSession
 
 TURNS_PER_SESSION = 100
 QUESTIONS_PER_QUIZ = 20

@@ -17,11 +17,11 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from tutor.config import Settings
-from tutor.learner import LearnerStore
-from tutor.question_bank import QuestionBank
-from tutor.retrieval import HybridRetriever, Passage
-from tutor.sentences import CachedEmbed, Embed
-from tutor.topics import TopicMap, load_topics
+from tutor.corpus.search import HybridRetriever, Passage
+from tutor.corpus.sentences import CachedEmbed, Embed
+from tutor.corpus.topics import TopicMap, load_topics
+from tutor.learner.store import LearnerStore
+from tutor.quiz.bank import QuestionBank
 
 DEFAULT_PASSAGES = 4
 """Passages retrieved per question: enough to cover a topic split over sections, few

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage, SystemMessage
 
-from graphs.state import PassageRef
+from graphs.chat.state import PassageRef
 
 SYSTEM_PROMPT = """\
 You are a patient study tutor for the Databricks Certified Generative AI Engineer Associate \

@@ -16,7 +16,7 @@ import pytest
 
 from tests.fake_ollama import fake_ollama  # noqa: F401  (a fixture)
 from tutor.config import PROJECT_CORPUS, Settings
-from tutor.embeddings import Embedder
+from tutor.corpus.embeddings import Embedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -81,7 +81,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def indexed_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """A data dir holding the project corpus, indexed once; tests must only read it."""
-    from tutor.index import Indexer
+    from tutor.corpus.index import Indexer
 
     data_dir = tmp_path_factory.mktemp("indexed") / "data"
     Indexer(Settings(data_dir=data_dir, corpus_dir=PROJECT_CORPUS), embedder).run()

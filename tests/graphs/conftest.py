@@ -12,13 +12,13 @@ import pytest
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.memory import InMemorySaver
 
+from graphs.chat.graph import build
 from graphs.context import TutorContext
-from graphs.tutor import build
 from tutor.config import Settings
-from tutor.embeddings import Embedder
-from tutor.learner import LearnerEvent, LearnerStore
-from tutor.retrieval import HybridRetriever
-from tutor.sentences import CachedEmbed
+from tutor.corpus.embeddings import Embedder
+from tutor.corpus.search import HybridRetriever
+from tutor.corpus.sentences import CachedEmbed
+from tutor.learner.store import LearnerEvent, LearnerStore
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langchain_core.messages import AIMessage, HumanMessage
 
+from graphs.chat.state import PassageRef
 from graphs.prompts import (
     SYSTEM_PROMPT,
     estimate_tokens,
@@ -11,7 +12,6 @@ from graphs.prompts import (
     plan_answer_prompt,
     system_prompt,
 )
-from graphs.state import PassageRef
 
 
 def passage(n: int, chars: int = 1000) -> PassageRef:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from graphs.quiz import after_pick, after_remember, after_verify, allocate, choose_topic, kind_for
-from tutor.learner import TopicProgress
-from tutor.mastery import Mastery
+from graphs.quiz.graph import (
+    after_pick,
+    after_remember,
+    after_verify,
+    allocate,
+    choose_topic,
+    kind_for,
+)
+from tutor.learner.mastery import Mastery
+from tutor.learner.store import TopicProgress
 
 
 def row(topic: str, mastery: float, evidence: float) -> TopicProgress:

@@ -11,18 +11,18 @@ import ollama
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-import graphs.quiz
+import graphs.quiz.graph
 from graphs.context import TutorContext
 from tests.fakes import ScriptedChatModel
-from tutor.chat import open_checkpointer
 from tutor.config import Settings
-from tutor.grading import MAX_GIVEN_CHARS
-from tutor.learner import GradedAnswer, LearnerEvent, LearnerStore
-from tutor.question_gen import GENERATE_PROMPT, GRADE_PROMPT, MAX_ATTEMPTS, VERIFY_PROMPT
-from tutor.questions import Question
-from tutor.quiz_session import QuizSession
-from tutor.scheduling import rating_for
-from tutor.sentences import CachedEmbed
+from tutor.corpus.sentences import CachedEmbed
+from tutor.learner.scheduling import rating_for
+from tutor.learner.store import GradedAnswer, LearnerEvent, LearnerStore
+from tutor.quiz.generate import GENERATE_PROMPT, GRADE_PROMPT, MAX_ATTEMPTS, VERIFY_PROMPT
+from tutor.quiz.grading import MAX_GIVEN_CHARS
+from tutor.quiz.questions import Question
+from tutor.runtime.chat import open_checkpointer
+from tutor.runtime.quiz_session import QuizSession
 
 
 @pytest.fixture
@@ -393,7 +393,7 @@ def test_a_quiz_resumed_by_a_new_process_asks_ollama_again(
     assert len(model.calls) == 1
     first.checkpointer.conn.close()
 
-    monkeypatch.setattr(graphs.quiz, "PROCESS", "a restarted tutor")
+    monkeypatch.setattr(graphs.quiz.graph, "PROCESS", "a restarted tutor")
     second = make_quiz(model, checkpointer=open_checkpointer(settings))
     step = second.current(step.quiz)
     step = second.answer(step.quiz, "A")

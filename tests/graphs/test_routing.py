@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from graphs.routing import (
+from graphs.chat.graph import after_retrieve, after_route, find_topic, tidy_citations
+from graphs.chat.routing import (
     classify_turn,
     is_check_reply,
     is_follow_up,
     small_talk_kind,
     standalone_query,
 )
-from graphs.tutor import after_retrieve, after_route, find_topic, tidy_citations
 from tutor.config import PROJECT_CORPUS
-from tutor.topics import load_topics
+from tutor.corpus.topics import load_topics
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,12 @@ import pytest
 from langchain_core.messages import SystemMessage
 from langgraph.runtime import Runtime
 
+from graphs.chat.graph import remember
 from graphs.prompts import PASSAGES_HEADER, SOCRATIC_PROMPT, SYSTEM_PROMPT
-from graphs.tutor import remember
 from tests.fakes import CutAfter, ScriptedChatModel
-from tutor.checks import BLANK
-from tutor.learner import LearnerEvent
+from tutor.learner.store import LearnerEvent
 from tutor.llm import OllamaError
+from tutor.quiz.cloze import BLANK
 
 RAG = "What is retrieval-augmented generation?"
 

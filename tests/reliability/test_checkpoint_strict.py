@@ -8,8 +8,8 @@ import dataclasses
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from tutor.chat import open_checkpointer
 from tutor.config import Settings
+from tutor.runtime.chat import open_checkpointer
 
 BUILT: list[str] = []
 

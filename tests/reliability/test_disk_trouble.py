@@ -52,10 +52,10 @@ def _serve() -> None:
     import importlib
 
     import tutor.cli
-    from tutor.embeddings import Embedder
+    from tutor.corpus.embeddings import Embedder
 
     # What every command imports or loads, once: each forked process inherits it.
-    for module in ("chromadb", "graphs.tutor", "graphs.quiz", "langchain_ollama"):
+    for module in ("chromadb", "graphs.chat.graph", "graphs.quiz.graph", "langchain_ollama"):
         importlib.import_module(module)
     Embedder().model  # noqa: B018  (loads the model)
     replies = sys.stdout
@@ -252,7 +252,7 @@ def tutor_child() -> Iterator[Tutor]:
 @pytest.fixture
 def home(indexed_data_dir: Path, tmp_path: Path) -> Path:
     """A writable copy of the indexed corpus, with some progress already recorded."""
-    from tutor.learner import LearnerEvent, LearnerStore
+    from tutor.learner.store import LearnerEvent, LearnerStore
 
     data = tmp_path / "data"
     shutil.copytree(indexed_data_dir, data)
@@ -442,7 +442,7 @@ def test_the_disk_filling_as_a_chat_turn_is_saved(
     before = snapshot(home)
 
     result = tutor_child.run(
-        "ask", QUESTION, "--offline", env=env, fill_at="tutor.learner:LearnerStore._writing"
+        "ask", QUESTION, "--offline", env=env, fill_at="tutor.learner.store:LearnerStore._writing"
     )
 
     result.assert_one_line_failure(f"cannot save to the learner store {home / 'learner.sqlite'}")
@@ -460,7 +460,7 @@ def test_the_disk_filling_as_the_conversation_is_saved(
     before = snapshot(home)
 
     result = tutor_child.run(
-        "ask", QUESTION, "--offline", env=env, fill_at="tutor.chat:TutorCheckpointer.put"
+        "ask", QUESTION, "--offline", env=env, fill_at="tutor.runtime.chat:TutorCheckpointer.put"
     )
 
     expect_one_line({"ask": result})
@@ -475,7 +475,7 @@ def test_a_failed_first_turn_leaves_no_conversation(
     assert [s["id"] for s in json.loads(listed.stdout)] == ["earlier"]
 
     failed = tutor_child.run(
-        "ask", QUESTION, "--offline", env=env, fill_at="tutor.chat:TutorCheckpointer.put"
+        "ask", QUESTION, "--offline", env=env, fill_at="tutor.runtime.chat:TutorCheckpointer.put"
     )
 
     expect_one_line({"ask": failed})
@@ -502,7 +502,7 @@ def test_the_disk_filling_as_a_quiz_answer_is_saved(
     before = snapshot(home)
 
     result = tutor_child.run(
-        *quiz, env=env, input="False\n", fill_at="tutor.learner:LearnerStore.record_answer"
+        *quiz, env=env, input="False\n", fill_at="tutor.learner.store:LearnerStore.record_answer"
     )
 
     result.assert_one_line_failure("cannot save to the learner store")
@@ -530,14 +530,14 @@ def test_the_disk_filling_while_indexing(tutor_child: Tutor, home: Path, tmp_pat
 
     # Full as the catalog is first written to: the catalog stays as it was.
     result = tutor_child.run(
-        "index", str(NOTES), env=env, fill_at="tutor.catalog:Catalog.transaction"
+        "index", str(NOTES), env=env, fill_at="tutor.corpus.catalog:Catalog.transaction"
     )
     result.assert_one_line_failure(f"cannot save to the catalog {home / 'tutor.sqlite'}")
     assert snapshot(home) == before
 
     # Full once the catalog holds the notes' chunks, as their vectors are written.
     result = tutor_child.run(
-        "index", str(NOTES), env=env, fill_at="tutor.vectors:VectorStore.upsert"
+        "index", str(NOTES), env=env, fill_at="tutor.corpus.vectors:VectorStore.upsert"
     )
 
     result.assert_one_line_failure("the vector store")

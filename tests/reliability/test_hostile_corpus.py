@@ -22,10 +22,10 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.contracts import INDEX_SUMMARY_KEYS
-from tutor.catalog import Catalog
 from tutor.cli import app
 from tutor.config import Settings
-from tutor.index import Indexer, IndexSummary, find_files
+from tutor.corpus.catalog import Catalog
+from tutor.corpus.index import Indexer, IndexSummary, find_files
 
 GB = 1 << 30
 GOOD_MD = """# Vector Search
@@ -213,7 +213,7 @@ def test_a_second_run_changes_nothing_and_names_the_same_skips(tmp_path, bomb, e
 @pytest.fixture
 def shared_embedder(embedder, monkeypatch: pytest.MonkeyPatch):
     """The CLI builds its own embedder; hand it the session's instead of loading another."""
-    monkeypatch.setattr("tutor.index.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr("tutor.corpus.index.Embedder", lambda *args, **kwargs: embedder)
     return embedder
 
 

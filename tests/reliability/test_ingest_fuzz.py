@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import tutor.documents
-from tutor.chunking import MAX_CHARS, Chunk, chunk_document
-from tutor.documents import SUPPORTED_SUFFIXES, SkipFile, load_document
+import tutor.corpus.documents
+from tutor.corpus.chunking import MAX_CHARS, Chunk, chunk_document
+from tutor.corpus.documents import SUPPORTED_SUFFIXES, SkipFile, load_document
 
 SECONDS_PER_FILE = 5.0
 """The bound every load + chunk call must meet on a loaded 2-core machine."""
@@ -374,7 +374,7 @@ def test_broken_xrefs_and_lengths_are_repaired_and_the_text_kept(name: str) -> N
 def test_a_slow_pdf_is_cut_off_by_the_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """pypdf bounds each stream, not the file: pages sharing one deflated stream of
     text operators cost seconds each. The per-file budget stops it between pages."""
-    monkeypatch.setattr(tutor.documents, "PDF_SECONDS", 0.5)
+    monkeypatch.setattr(tutor.corpus.documents, "PDF_SECONDS", 0.5)
     operators = b"BT /F1 12 Tf " + b"(word) Tj " * 200_000 + b"ET"
     pdf = pdf_file(pdf_objects([operators], shared=200, flate=True))
     assert len(pdf) < 100_000  # a small file...

@@ -67,7 +67,7 @@ class KillSwitch:
     def arm(self) -> None:
         from langgraph.checkpoint.sqlite import SqliteSaver
 
-        from tutor.learner import LearnerStore
+        from tutor.learner.store import LearnerStore
 
         targets = {
             "record_answer": (LearnerStore, "record_answer"),
@@ -126,8 +126,8 @@ def emit(**fields: object) -> None:
 
 def run_quiz(spec: dict, switch: KillSwitch | None) -> None:
     """Start (or resume) a quiz and answer every question it asks."""
-    from tutor.chat import open_checkpointer, open_context
-    from tutor.quiz_session import QuizSession
+    from tutor.runtime.chat import open_checkpointer, open_context
+    from tutor.runtime.quiz_session import QuizSession
 
     settings = Settings()
     context = open_context(settings, offline=True)
@@ -150,7 +150,7 @@ def run_quiz(spec: dict, switch: KillSwitch | None) -> None:
 def run_chat(spec: dict, switch: KillSwitch | None) -> None:
     """Ask each of `questions` in one conversation, with a fake chat model."""
     from tests.fakes import ScriptedChatModel
-    from tutor.chat import TutorChat, open_checkpointer, open_context
+    from tutor.runtime.chat import TutorChat, open_checkpointer, open_context
 
     settings = Settings()
     model = ScriptedChatModel(replies=[MODEL_ANSWER])
@@ -219,7 +219,7 @@ def read_only(path: Path) -> closing[sqlite3.Connection]:
 
 def thread_state(settings: Settings, graph_module: str, thread: str):
     """A quiz's or conversation's latest checkpoint, read without running anything."""
-    from tutor.chat import open_checkpointer
+    from tutor.runtime.chat import open_checkpointer
 
     checkpointer = open_checkpointer(settings)
     try:
@@ -258,7 +258,7 @@ def audit_quiz(settings: Settings, quiz: str, reported: list[str]) -> QuizAudit:
     Right after a kill the store may be one answer ahead of the state (recorded, not yet
     checkpointed); `QuizSession.current` then finishes that step without recording again.
     """
-    snapshot = thread_state(settings, "graphs.quiz", quiz)
+    snapshot = thread_state(settings, "graphs.quiz.graph", quiz)
     audit = QuizAudit(results=[r["question"] for r in snapshot.values.get("results", [])])
     waiting = [i.value for i in snapshot.interrupts]
     audit.waiting = waiting[0]["number"] if waiting else None
@@ -336,7 +336,7 @@ class ChatAudit:
 
 def audit_chat(settings: Settings, session: str, reported: list[str]) -> ChatAudit:
     """Check a conversation against `reported`, the questions whose turn a child finished."""
-    snapshot = thread_state(settings, "graphs.tutor", session)
+    snapshot = thread_state(settings, "graphs.chat.graph", session)
     messages = snapshot.values.get("messages", [])
     audit = ChatAudit()
     for i in range(0, len(messages), 2):
@@ -425,7 +425,7 @@ def test_a_quiz_killed_around_its_memory_write_resumes_with_every_answer_once() 
 
 def turn_events(settings: Settings, session: str, turn: int) -> list[tuple[str, str]]:
     """The (kind, question) of every event the learner store holds for one chat turn."""
-    from tutor.learner import turn_prefix
+    from tutor.learner.store import turn_prefix
 
     prefix = turn_prefix(session, turn)
     with read_only(settings.learner_path) as db:
@@ -520,7 +520,7 @@ def test_a_chat_turn_killed_around_its_saves_leaves_whole_turns(
 
 
 def test_recording_a_turn_again_replaces_what_its_killed_attempt_recorded(tmp_path) -> None:
-    from tutor.learner import LearnerEvent, LearnerStore, turn_prefix
+    from tutor.learner.store import LearnerEvent, LearnerStore, turn_prefix
 
     def event(turn: int, kind: str, question: str, at: float = 100.0) -> LearnerEvent:
         key = f"{turn_prefix('s1', turn)}{kind}:{question}"

@@ -43,8 +43,8 @@ import numpy as np
 import pytest
 
 from tutor.config import PROJECT_CORPUS, Settings
-from tutor.embeddings import Embedder
-from tutor.index import Indexer
+from tutor.corpus.embeddings import Embedder
+from tutor.corpus.index import Indexer
 
 pytestmark = pytest.mark.slow
 
@@ -152,7 +152,7 @@ def index_snapshot(settings: Settings) -> dict | None:
     """Everything the catalog, the lexical index and Chroma hold, keyed by path or chunk
     id (rowids and timestamps, which differ between runs, left out); None before the
     first run."""
-    from tutor.vectors import VectorStore
+    from tutor.corpus.vectors import VectorStore
 
     if not settings.catalog_path.exists():
         return None
@@ -265,10 +265,10 @@ def _run_cli(args: list[str]) -> dict:
 def _trace_steps(path: Path) -> None:
     """Make the indexer's steps append `+step` and `-step` lines to `path` as they begin
     and end (each line one `write`, so a kill never leaves half a line)."""
-    from tutor.catalog import Catalog
-    from tutor.index import Indexer, IndexLock
-    from tutor.topics import TopicTagger
-    from tutor.vectors import VectorStore
+    from tutor.corpus.catalog import Catalog
+    from tutor.corpus.index import Indexer, IndexLock
+    from tutor.corpus.topics import TopicTagger
+    from tutor.corpus.vectors import VectorStore
 
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
@@ -324,10 +324,10 @@ def _child(task: str, corpus: str, env: dict[str, str], workdir: str) -> None:
     os.dup2(log, 1)
     os.dup2(log, 2)
     if task == "index":
-        import tutor.index
+        import tutor.corpus.index
 
         _trace_steps(folder / "trace")
-        tutor.index.EMBED_BATCH = CHILD_EMBED_BATCH
+        tutor.corpus.index.EMBED_BATCH = CHILD_EMBED_BATCH
         (folder / "index.json").write_text(json.dumps(_run_cli(["index", corpus, "--json"])))
         return
     results: dict[str, dict] = {}
@@ -400,7 +400,13 @@ class Zygote:
 
 
 def _zygote() -> None:
-    for module in ("chromadb", "tutor.cli", "tutor.doctor", "tutor.repair", "tutor.retrieval"):
+    for module in (
+        "chromadb",
+        "tutor.cli",
+        "tutor.runtime.doctor",
+        "tutor.corpus.repair",
+        "tutor.corpus.search",
+    ):
         importlib.import_module(module)
     Embedder().model  # noqa: B018  (loads the weights; runs nothing)
     print("ready", flush=True)
@@ -711,7 +717,7 @@ def test_doctor_reports_each_kind_of_drift_and_repair_mends_it(tmp_path, embedde
     from typer.testing import CliRunner
 
     from tutor.cli import app
-    from tutor.vectors import VectorStore
+    from tutor.corpus.vectors import VectorStore
 
     topics = tmp_path / "topics.toml"
     topics.write_text(TOPICS)

@@ -1,7 +1,7 @@
 """What a learner types, at its worst, through the real CLI over the real index: empty and
 blank questions, pastes at and far past the limit, terminal escape sequences (clear
 screen, OSC 8 links, window titles, bells) that must never reach the terminal raw, and
-quiz answers in the wrong form. `tests/integration/test_ask_cli.py` already covers a
+quiz answers in the wrong form. `tests/cli/test_ask_cli.py` already covers a
 blank argument, a 100 KB paste on stdin and escapes in an offline answer; this file adds
 the rest, and marks as expected failures what needs a change outside its reach."""
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tutor.cli import MAX_QUESTION_CHARS, app
-from tutor.grading import MAX_GIVEN_CHARS, answer_problem, grade_answer
-from tutor.question_bank import QuestionBank
-from tutor.questions import Question
+from tutor.quiz.bank import QuestionBank
+from tutor.quiz.grading import MAX_GIVEN_CHARS, answer_problem, grade_answer
+from tutor.quiz.questions import Question
 
 ESCAPES = {
     "clear screen": "\x1b[2J\x1b[H",

@@ -27,18 +27,18 @@ import pytest
 from textual.widgets import Select, Static
 from typer.testing import CliRunner
 
-import graphs.quiz
-import tutor.chat
-from graphs.tutor import build as build_tutor_graph
+import graphs.quiz.graph
+import tutor.runtime.chat
+from graphs.chat.graph import build as build_tutor_graph
 from tests.fake_ollama import FakeOllama
 from tests.tui.pilot import run, until
 from tests.tui.test_chat_screen import ask, exchanges, sources, state
 from tests.tui.test_quiz_screen import next_question, open_quiz, type_into
-from tutor.chat import open_checkpointer
 from tutor.cli import app as cli
 from tutor.config import Settings
-from tutor.embeddings import Embedder
-from tutor.question_gen import MAX_ATTEMPTS
+from tutor.corpus.embeddings import Embedder
+from tutor.quiz.generate import MAX_ATTEMPTS
+from tutor.runtime.chat import open_checkpointer
 from tutor.tui.app import TutorApp
 from tutor.tui.widgets.question_input import QuestionInput
 from tutor.tui.widgets.quiz_card import QuizCard
@@ -256,7 +256,7 @@ def fault_after_opening(
 ) -> None:
     """Break the server right after the CLI has chosen Ollama mode (as the app is broken
     after it has loaded): the fault meets the tutor mid-session, not at its start."""
-    real = tutor.chat.open_context
+    real = tutor.runtime.chat.open_context
 
     def opened(*args, **kwargs):
         context = real(*args, **kwargs)
@@ -264,7 +264,7 @@ def fault_after_opening(
         arrange(fake)
         return context
 
-    monkeypatch.setattr(tutor.chat, "open_context", opened)
+    monkeypatch.setattr(tutor.runtime.chat, "open_context", opened)
 
 
 @dataclass
@@ -486,13 +486,13 @@ def count_generation(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record each time the quiz asks the model for a question (even one that never
     reaches the server because the connection is refused)."""
     asked: list[str] = []
-    real = graphs.quiz.generate_question
+    real = graphs.quiz.graph.generate_question
 
     def generate(*args, **kwargs):
         asked.append(kwargs["topic"])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(graphs.quiz, "generate_question", generate)
+    monkeypatch.setattr(graphs.quiz.graph, "generate_question", generate)
     return asked
 
 

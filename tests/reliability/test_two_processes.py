@@ -4,9 +4,9 @@ What "a writer" means: learner data (`learner.sqlite`) and checkpoints
 (`checkpoints.sqlite`) may be written by several tutors at once; SQLite in WAL mode with
 `BEGIN IMMEDIATE` and a busy timeout serialises the writes, and readers never wait. What is
 refused is a second process advancing the *same* conversation or quiz while another is
-mid-turn or mid-step (`tutor.writer_lock`): that one is told who holds it (pid, command,
+mid-turn or mid-step (`tutor.runtime.writer_lock`): that one is told who holds it (pid, command,
 since when). The index has its own single writer (`index.lock`), tested in
-`tests/integration/test_crash_and_lock.py`.
+`tests/corpus/test_crash_and_lock.py`.
 
 Each child is this module run with `python -m`: a conversation with a fake chat model and
 an offline quiz, interleaved, over the real data dir, as two `tutor` processes would.
@@ -73,9 +73,9 @@ def run_tutor(spec: dict) -> None:
     write (holding that thread's lock) until the `release` file exists; everything after
     it also waits for that file."""
     from tests.fakes import ScriptedChatModel
-    from tutor.chat import TutorChat, open_checkpointer, open_context
-    from tutor.learner import LearnerStore
-    from tutor.quiz_session import QuizSession
+    from tutor.learner.store import LearnerStore
+    from tutor.runtime.chat import TutorChat, open_checkpointer, open_context
+    from tutor.runtime.quiz_session import QuizSession
 
     settings, release = Settings(), Path(spec["release"])
     calls = {"model": 0}
@@ -257,8 +257,8 @@ def test_two_tutors_write_at_once_and_a_third_reads(tmp_path, monkeypatch) -> No
 
 @pytest.mark.usefixtures("home")
 def test_an_answer_to_a_question_another_tutor_answered_is_refused() -> None:
-    from tutor.chat import open_checkpointer, open_context
-    from tutor.quiz_session import QuizMovedOnError, QuizSession
+    from tutor.runtime.chat import open_checkpointer, open_context
+    from tutor.runtime.quiz_session import QuizMovedOnError, QuizSession
 
     settings = Settings()
     context = open_context(settings, offline=True)

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tutor import catalog, learner
 from tutor.cli import app
+from tutor.corpus import catalog
+from tutor.learner import store as learner
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOTES = FIXTURES / "notes"

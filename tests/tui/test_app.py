@@ -14,10 +14,10 @@ from tests.fake_ollama import FakeOllama
 from tests.fakes import ScriptedChatModel
 from tests.tui.pilot import run, until
 from tests.tui.test_chat_screen import SIZE, ask, exchanges, sources, state
-from tutor.chat import TutorChat
 from tutor.config import Settings
-from tutor.headings import short_heading
-from tutor.index import Indexer
+from tutor.corpus.index import Indexer
+from tutor.runtime.chat import TutorChat
+from tutor.text import short_heading
 from tutor.tui.app import TutorApp
 from tutor.tui.screens.help import HelpScreen
 from tutor.tui.screens.sessions import SessionPicker

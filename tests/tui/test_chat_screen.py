@@ -18,8 +18,8 @@ from textual.widgets import Static
 
 from tests.fakes import CutAfter, ScriptedChatModel
 from tests.tui.pilot import run, until
-from tutor.chat import TutorChat
 from tutor.config import Settings
+from tutor.runtime.chat import TutorChat
 from tutor.tui.app import TutorApp
 from tutor.tui.widgets.exchange import Exchange
 from tutor.tui.widgets.question_input import QuestionInput

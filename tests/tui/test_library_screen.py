@@ -17,10 +17,10 @@ from textual.widgets import Input, ProgressBar, Static
 
 import tutor.tui.screens.library as library_screen
 from tests.tui.pilot import run, until
-from tutor.chat import TutorChat
 from tutor.config import PROJECT_CORPUS, Settings
-from tutor.index import Indexer, IndexLock
-from tutor.library import read_library
+from tutor.corpus.index import Indexer, IndexLock
+from tutor.corpus.library import read_library
+from tutor.runtime.chat import TutorChat
 from tutor.tui.app import TutorApp
 from tutor.tui.screens.library import LibraryScreen
 from tutor.tui.widgets.index_progress import IndexProgress

@@ -16,12 +16,12 @@ from textual.widgets._footer import FooterKey
 from textual_plotext import PlotextPlot
 
 from tests.tui.pilot import run, until
-from tutor.chat import TutorChat
 from tutor.config import Settings
-from tutor.learner import GradedAnswer, LearnerEvent, LearnerStore
-from tutor.mastery import DAY, estimate
-from tutor.questions import Question
-from tutor.scheduling import rating_for, when_due
+from tutor.learner.mastery import DAY, estimate
+from tutor.learner.scheduling import rating_for, when_due
+from tutor.learner.store import GradedAnswer, LearnerEvent, LearnerStore
+from tutor.quiz.questions import Question
+from tutor.runtime.chat import TutorChat
 from tutor.tui.app import TutorApp
 from tutor.tui.screens.progress import ProgressScreen
 from tutor.tui.widgets.progress_plot import MasteryPlot, day_label, tick_positions, y_range

@@ -14,9 +14,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
 from tests.tui.pilot import run, until
-from tutor.chat import TutorChat
 from tutor.config import Settings
-from tutor.quiz_session import QuizSession
+from tutor.runtime.chat import TutorChat
+from tutor.runtime.quiz_session import QuizSession
 from tutor.tui.app import TutorApp
 from tutor.tui.screens.quiz import QuizScreen
 from tutor.tui.services import Services

@@ -15,9 +15,9 @@ from textual.widgets import Input, ProgressBar, Select, Static
 
 from tests.fake_ollama import FakeOllama, refused_host
 from tests.tui.pilot import run, until
-from tutor.chat import TutorChat
 from tutor.config import Settings, config_path
 from tutor.llm import PullProgress
+from tutor.runtime.chat import TutorChat
 from tutor.tui.app import TutorApp
 from tutor.tui.screens.settings import SettingsScreen
 from tutor.tui.widgets.settings_pull import PullPanel

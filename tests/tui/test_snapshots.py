@@ -13,8 +13,8 @@ from textual.pilot import Pilot
 
 from tests.tui.pilot import until
 from tests.tui.test_chat_screen import sources
-from tutor.chat import TutorChat
 from tutor.config import Settings
+from tutor.runtime.chat import TutorChat
 from tutor.tui.app import TutorApp
 from tutor.tui.widgets.exchange import Exchange
 from tutor.tui.widgets.status_line import StatusLine

@@ -23,8 +23,8 @@ from tutor.tui.screens.chat import ChatScreen
 from tutor.tui.screens.help import HelpScreen
 
 if TYPE_CHECKING:
-    from tutor.chat import TutorChat
     from tutor.config import Settings
+    from tutor.runtime.chat import TutorChat
     from tutor.tui.services import Services
 
 # The window paints before the tutor's own modules (LangChain, LangGraph, the index, the
@@ -60,13 +60,13 @@ def lazy_screen(module: str, name: str) -> Callable[[], Screen]:
 
 def open_default_chat(settings: Settings) -> TutorChat:
     """The real tutor from these settings (Ollama if it answers)."""
-    from tutor.chat import TutorChat
+    from tutor.runtime.chat import TutorChat
 
     return TutorChat.open(settings)
 
 
 def index_is_empty(settings: Settings) -> bool:
-    from tutor.catalog import Catalog
+    from tutor.corpus.catalog import Catalog
 
     catalog = Catalog.open_for_reading(settings.catalog_path)
     if catalog is None:
@@ -160,7 +160,7 @@ class TutorApp(App):
     def _first_index(self, settings: Settings) -> None:
         """Index the bundled material on a fresh data dir; the chat shows the progress and
         keeps the questions typed meanwhile."""
-        from tutor.index import Indexer
+        from tutor.corpus.index import Indexer
         from tutor.tui.widgets.index_progress import ProgressRelay
 
         screen = self.chat_screen

@@ -7,10 +7,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from tutor.chat import ASKED_OFFLINE, SET_OFFLINE, TutorChat, choose_mode
 from tutor.config import Settings
-from tutor.learner import LearnerStore
-from tutor.quiz_session import QuizSession
+from tutor.learner.store import LearnerStore
+from tutor.runtime.chat import ASKED_OFFLINE, SET_OFFLINE, TutorChat, choose_mode
+from tutor.runtime.quiz_session import QuizSession
 
 
 @dataclass

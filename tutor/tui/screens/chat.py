@@ -31,9 +31,9 @@ from tutor.tui.widgets.weak_topics import SHOWN, WeakTopics
 
 if TYPE_CHECKING:
     # The tutor's modules load in the app's loader, after the first paint.
-    from tutor.chat import TurnResult, TutorChat
-    from tutor.index import IndexSummary
-    from tutor.learner import TopicProgress
+    from tutor.corpus.index import IndexSummary
+    from tutor.learner.store import TopicProgress
+    from tutor.runtime.chat import TurnResult, TutorChat
     from tutor.tui.services import Services
 
 

@@ -19,9 +19,15 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
+from tutor.corpus.index import Indexer, IndexSummary
+from tutor.corpus.library import (
+    Library,
+    check_folder,
+    folders_to_index,
+    library_roots,
+    read_library,
+)
 from tutor.errors import IndexBusyError, TutorError, one_line
-from tutor.index import Indexer, IndexSummary
-from tutor.library import Library, check_folder, folders_to_index, library_roots, read_library
 from tutor.tui.screens.base import TutorScreen
 from tutor.tui.services import Services
 from tutor.tui.widgets.index_progress import IndexProgress, ProgressRelay

@@ -14,8 +14,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
 from tutor.errors import one_line
-from tutor.learner import TopicProgress
-from tutor.scheduling import when_due
+from tutor.learner.scheduling import when_due
+from tutor.learner.store import TopicProgress
 from tutor.tui.screens.base import TutorScreen
 from tutor.tui.widgets.progress_plot import MasteryPlot
 from tutor.tui.widgets.progress_report import ProgressReport, read_progress

@@ -17,7 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, Footer, Header, Label, LoadingIndicator
 
 from tutor.errors import one_line
-from tutor.quiz_session import QuizStep
+from tutor.runtime.quiz_session import QuizStep
 from tutor.tui.screens.base import TutorScreen
 from tutor.tui.services import Services
 from tutor.tui.widgets.quiz_card import QuizCard, picks_option

@@ -15,7 +15,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
-    from tutor.learner import SessionInfo
+    from tutor.learner.store import SessionInfo
 
 
 def ago(then: float, now: float) -> str:

@@ -11,10 +11,10 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tutor.headings import short_heading
+from tutor.text import short_heading, span_text
 
 if TYPE_CHECKING:
-    from tutor.sentences import Embed
+    from tutor.corpus.sentences import Embed
 
 HIGHLIGHT = "bold $text-accent on $accent-muted"
 HIGHLIGHTED = 3
@@ -22,11 +22,7 @@ HIGHLIGHTED = 3
 
 def where(passage: dict) -> str:
     """`lines 3-9` or `page 4` of a passage."""
-    first, last = passage.get("span") or (None, None)
-    if first is None:
-        return ""
-    unit = "page" if passage.get("span_unit") == "pages" else "line"
-    return f"{unit}s {first}-{last}" if first != last else f"{unit} {first}"
+    return span_text(passage.get("span"), passage.get("span_unit") or "lines")
 
 
 def highlighted(text: str, sentences: list[str]) -> Content:
@@ -88,7 +84,7 @@ class CitationPanel(VerticalScroll):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _highlight(self, question: str, passage: dict, embed: Embed | None) -> None:
         # Sentence vectors take a moment: the passage shows first, the highlights follow.
-        from tutor.sentences import key_sentences
+        from tutor.corpus.sentences import key_sentences
 
         ranked = key_sentences(
             question,

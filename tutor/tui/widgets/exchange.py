@@ -13,26 +13,18 @@ from textual.message import Message
 from textual.widgets import Label, Markdown, OptionList
 from textual.widgets.option_list import Option
 
-from tutor.headings import short_heading
+from tutor.text import source_citation
 
 if TYPE_CHECKING:
-    from tutor.chat import TurnResult
+    from tutor.runtime.chat import TurnResult
 
 CITATION = re.compile(r"\[(\d+)\]")
 LINK_PREFIX = "#cite-"
 
 
 def source_line(source: dict) -> str:
-    """`[1] file > heading (lines 3-9)`, as the CLI lists a source."""
-    span = source.get("lines") or source.get("pages")
-    unit = "lines" if source.get("lines") else "pages"
-    where = ""
-    if span and span[0] != span[1]:
-        where = f" ({unit} {span[0]}-{span[1]})"
-    elif span:
-        where = f" ({unit[:-1]} {span[0]})"
-    heading = f" § {short_heading(source['heading'])}" if source.get("heading") else ""
-    return f"[{source['n']}] {source['source']}{heading}{where}"
+    """`[1] file § heading (lines 3-9)`, as the CLI lists a source."""
+    return f"[{source['n']}] {source_citation(source)}"
 
 
 def link_citations(answer: str, known: set[int]) -> str:

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, ProgressBar, Static
 
 if TYPE_CHECKING:
-    from tutor.index import IndexSummary
+    from tutor.corpus.index import IndexSummary
 
 STAGES = {"read": "Reading files", "load": "Loading the model", "embed": "Embedding chunks"}
 

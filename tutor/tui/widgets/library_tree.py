@@ -10,7 +10,7 @@ from textual.color import Color, ColorParseError
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tutor.library import FileState, Library, LibraryFile, LibraryFolder
+from tutor.corpus.library import FileState, Library, LibraryFile, LibraryFolder
 
 STATE_COLOURS = {
     FileState.INDEXED: "text-success",

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tutor.progress_history import DayMastery
+from tutor.learner.history import DayMastery
 
 MAX_TICKS = 6
 NO_HISTORY = (

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tutor.learner import LearnerStore, TopicProgress, weakness_order
-from tutor.progress_history import DayMastery, mastery_history
-from tutor.topics import Topic
+from tutor.corpus.topics import Topic
+from tutor.learner.history import DayMastery, mastery_history
+from tutor.learner.store import LearnerStore, TopicProgress, weakness_order
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tutor.scheduling import when_due
+from tutor.learner.scheduling import when_due
 from tutor.tui.widgets.progress_report import ProgressReport
 
 

@@ -8,8 +8,8 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
-from tutor.learner import TopicProgress
-from tutor.scheduling import when_due
+from tutor.learner.scheduling import when_due
+from tutor.learner.store import TopicProgress
 from tutor.tui.widgets.progress_report import ProgressReport
 
 BAR = 8

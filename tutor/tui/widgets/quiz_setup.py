@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 
-from tutor.topics import Topic
+from tutor.corpus.topics import Topic
 
 KINDS = [
     ("Mixed", "mixed"),

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, ProgressBar
 
 if TYPE_CHECKING:
-    from tutor.learner import TopicProgress
+    from tutor.learner.store import TopicProgress
 
 SHOWN = 3
 

@@ -1,0 +1,1 @@
+"""The chat tutor graph: route, retrieve, answer with citations, offer a check, remember."""

@@ -1,0 +1,1 @@
+"""The quiz graph: pick a topic and passage, make a question, verify, ask, grade, remember."""

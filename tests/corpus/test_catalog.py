@@ -1,0 +1,92 @@
+"""The SQLite catalog: migrations, the manifest and the lexical index kept in step."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tutor.corpus.catalog import SCHEMA_VERSION, Catalog, FileRecord, migrate
+from tutor.corpus.chunking import chunk_document
+from tutor.corpus.documents import load_document
+from tutor.errors import StoreVersionError
+from tutor.text import lexical_terms
+
+
+def chunks_of(markdown: str, source: str = "notes/a.md"):
+    from pathlib import Path
+
+    return chunk_document(load_document(Path(source), markdown.encode()), source)
+
+
+def test_migrations_run_once_and_are_recorded():
+    db = sqlite3.connect(":memory:")
+    migrate(db)
+    migrate(db)  # a second open changes nothing
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    names = [row[0] for row in db.execute("SELECT name FROM migrations")]
+    assert names == ["_m001_index"]
+
+
+def test_a_newer_schema_is_refused_untouched(tmp_path):
+    path = tmp_path / "tutor.sqlite"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(StoreVersionError, match="newer tutor"):
+        Catalog(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+    assert db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+
+def test_a_corrupt_catalog_is_one_clear_error(tmp_path):
+    path = tmp_path / "tutor.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(Exception, match="cannot open the catalog"):
+        Catalog(path)
+
+
+def test_replace_file_keeps_lexical_index_in_step(tmp_path):
+    catalog = Catalog(tmp_path / "tutor.sqlite")
+    record = FileRecord("/x/notes/a.md", "notes/a.md", "/x/notes", "sha-1")
+    first = chunks_of(
+        "# Q-learning\n\nAgents maximise cumulative reward.\n\n# PCA\n\n"
+        + "Principal components reduce dimensions. " * 12
+    )
+    with catalog.transaction() as db:
+        assert catalog.replace_file(db, record, 10, first) == (2, 0, 0)
+    assert catalog.lexical_search("cumulative reward", 5) == [first[0].id]
+
+    second = chunks_of(
+        "# Q-learning\n\nAgents maximise discounted return.\n\n# PCA\n\n"
+        + "Principal components reduce dimensions. " * 12
+    )
+    with catalog.transaction() as db:
+        assert catalog.replace_file(db, record, 10, second) == (1, 1, 1)
+    assert catalog.lexical_search("cumulative", 5) == []
+    assert catalog.lexical_search("discounted", 5) == [second[0].id]
+    assert catalog.pending_ids() == {second[0].id, first[1].id}  # none tagged yet
+
+    catalog.set_topics({second[0].id: ["reinforcement-learning"]})
+    assert catalog.records([second[0].id])[second[0].id].topics == ["reinforcement-learning"]
+
+    with catalog.transaction() as db:
+        assert catalog.remove_file(db, record.path) == 2
+    assert catalog.count_chunks() == 0 and catalog.count_files() == 0
+    assert catalog.lexical_search("principal", 5) == []
+    catalog.close()
+
+
+def test_stemming_matches_word_forms(tmp_path):
+    catalog = Catalog(tmp_path / "tutor.sqlite")
+    chunks = chunks_of("# Clustering\n\nClustering algorithms group documents.")
+    with catalog.transaction() as db:
+        catalog.replace_file(db, FileRecord("/a.md", "a.md", "/", "s"), 1, chunks)
+    assert catalog.lexical_search("how do I cluster a document?", 5) == [chunks[0].id]
+    catalog.close()
+
+
+def test_lexical_terms_drop_stopwords_and_quotes():
+    assert lexical_terms('What is "few-shot" prompting, and why?') == ["few", "shot", "prompting"]
+    assert lexical_terms("the of and") == []

@@ -1,0 +1,335 @@
+"""The SQLite catalog: the manifest of indexed files and chunks, and the BM25 lexical index.
+
+The manifest and the full-text index live in one database so a single transaction keeps
+them in step. Chroma is reconciled against this catalog, which is the source of truth.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from tutor import storage
+from tutor.corpus.chunking import Chunk
+from tutor.errors import TutorError
+from tutor.text import HEADING_SEPARATOR, lexical_terms
+
+
+def _m001_index(db: sqlite3.Connection) -> None:
+    storage.run_script(
+        db,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE files (
+            path TEXT PRIMARY KEY,          -- absolute, resolved
+            source TEXT NOT NULL,           -- as cited to the learner
+            root TEXT NOT NULL,             -- the indexed folder (or file) it was found under
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            indexed_at REAL NOT NULL
+        );
+        CREATE TABLE chunks (
+            rowid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            heading TEXT NOT NULL,          -- the whole heading path, for citations
+            section TEXT NOT NULL,          -- the innermost heading, for the lexical index
+            text TEXT NOT NULL,
+            span_start INTEGER NOT NULL,
+            span_end INTEGER NOT NULL,
+            span_unit TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            topics TEXT                     -- JSON list; NULL until embedded and tagged
+        );
+        CREATE INDEX chunks_path ON chunks(path);
+        CREATE INDEX chunks_pending ON chunks(id) WHERE topics IS NULL;
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(
+            section, text, content='chunks', content_rowid='rowid',
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        -- Triggers keep the lexical index in step with the chunks in every transaction.
+        -- Only the innermost heading is indexed: the outer ones (a document title) would
+        -- make every chunk match the title's words.
+        CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+            INSERT INTO chunks_fts(rowid, section, text) VALUES (new.rowid, new.section, new.text);
+        END;
+        CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, section, text)
+            VALUES ('delete', old.rowid, old.section, old.text);
+        END;
+        CREATE TRIGGER chunks_au AFTER UPDATE OF section, text ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, section, text)
+            VALUES ('delete', old.rowid, old.section, old.text);
+            INSERT INTO chunks_fts(rowid, section, text) VALUES (new.rowid, new.section, new.text);
+        END;
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_index]
+"""Forward-only schema steps; the schema version is how many have run."""
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    id: str
+    source: str
+    heading: str
+    text: str
+    span_start: int
+    span_end: int
+    span_unit: str
+    topics: list[str]
+    content_hash: str
+
+    @property
+    def heading_path(self) -> tuple[str, ...]:
+        return tuple(self.heading.split(HEADING_SEPARATOR)) if self.heading else ()
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    source: str
+    root: str
+    sha256: str
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring the schema up to date; refuse a database written by a newer tutor."""
+    storage.migrate(db, MIGRATIONS, "the catalog")
+
+
+class Catalog:
+    """The manifest and lexical index of one data dir.
+
+    The connection may be used from another thread than the one that opened it (LangGraph
+    runs nodes in a worker pool); the tutor never uses one catalog from two threads at once.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        try:
+            if readonly:
+                self.db = sqlite3.connect(
+                    f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False
+                )
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+                if storage.schema_version(self.db) > SCHEMA_VERSION:
+                    # Refused before the journal mode is set: that would rewrite the header
+                    # of a file this tutor must leave as it found it.
+                    migrate(self.db)
+                self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            if not readonly:
+                migrate(self.db)
+            elif self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                migrate(self.db)  # raises for a newer schema; an older one needs a writer
+        except sqlite3.DatabaseError as error:
+            self._abandon()
+            raise TutorError(
+                f"cannot open the catalog {path}: {storage.storage_problem(error)}"
+            ) from None
+        except BaseException:
+            self._abandon()  # e.g. refused as a newer schema: leave no connection open
+            raise
+
+    def _abandon(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
+
+    @classmethod
+    def open_for_reading(cls, path: Path) -> Catalog | None:
+        """The catalog if an index was ever built, else None."""
+        return cls(path, readonly=True) if path.exists() else None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed whole, or rolled back. A write the disk or the data
+        dir refuses (full, read-only, I/O error) is raised as a one-line TutorError."""
+        try:
+            with self.db:
+                yield self.db
+        except sqlite3.OperationalError as error:
+            with suppress(sqlite3.Error):  # a failed COMMIT leaves the transaction open
+                self.db.rollback()
+            raise TutorError(
+                f"cannot save to the catalog {self.path}: {storage.storage_problem(error)}"
+            ) from None
+
+    # --- meta --------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # --- manifest ----------------------------------------------------------------------
+
+    def files(self) -> dict[str, FileRecord]:
+        rows = self.db.execute("SELECT path, source, root, sha256 FROM files")
+        return {row[0]: FileRecord(*row) for row in rows}
+
+    def chunk_ids(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT id FROM chunks")}
+
+    def chunk_ids_of(self, path: str) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT id FROM chunks WHERE path = ?", (path,))}
+
+    def pending_ids(self) -> set[str]:
+        """Chunks stored but not yet embedded and tagged (an index run was interrupted)."""
+        return {row[0] for row in self.db.execute("SELECT id FROM chunks WHERE topics IS NULL")}
+
+    def count_chunks(self) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    def count_files(self) -> int:
+        return self.db.execute("SELECT count(*) FROM files").fetchone()[0]
+
+    def replace_file(
+        self, db: sqlite3.Connection, record: FileRecord, size: int, chunks: list[Chunk]
+    ) -> tuple[int, int, int]:
+        """Store a file's new chunk list inside the caller's transaction.
+
+        Returns (added, removed, kept). Kept chunks keep their topics and vectors; their
+        position and span are refreshed since text above them may have moved.
+        """
+        old = self.chunk_ids_of(record.path)
+        db.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+            "source=excluded.source, root=excluded.root, sha256=excluded.sha256, "
+            "size=excluded.size, indexed_at=excluded.indexed_at",
+            (record.path, record.source, record.root, record.sha256, size, time.time()),
+        )
+        new_ids = {chunk.id for chunk in chunks}
+        removed = old - new_ids
+        db.executemany("DELETE FROM chunks WHERE id = ?", [(i,) for i in removed])
+        for chunk in chunks:
+            if chunk.id in old:
+                db.execute(
+                    "UPDATE chunks SET ordinal=?, span_start=?, span_end=?, source=? WHERE id=?",
+                    (chunk.ordinal, chunk.start, chunk.end, chunk.source, chunk.id),
+                )
+            else:
+                db.execute(
+                    "INSERT INTO chunks (id, path, ordinal, source, heading, section, text,"
+                    " span_start, span_end, span_unit, content_hash, topics)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                    (
+                        chunk.id,
+                        record.path,
+                        chunk.ordinal,
+                        chunk.source,
+                        chunk.heading,
+                        chunk.heading_path[-1] if chunk.heading_path else "",
+                        chunk.text,
+                        chunk.start,
+                        chunk.end,
+                        chunk.span_unit,
+                        chunk.content_hash,
+                    ),
+                )
+        return len(new_ids - old), len(removed), len(new_ids & old)
+
+    def remove_file(self, db: sqlite3.Connection, path: str) -> int:
+        """Forget a file and its chunks; returns how many chunks went."""
+        removed = db.execute("DELETE FROM chunks WHERE path = ?", (path,)).rowcount
+        db.execute("DELETE FROM files WHERE path = ?", (path,))
+        return removed
+
+    def set_topics(self, topics_by_id: dict[str, list[str]]) -> None:
+        with self.transaction():
+            self.db.executemany(
+                "UPDATE chunks SET topics = ? WHERE id = ?",
+                [(json.dumps(topics), chunk_id) for chunk_id, topics in topics_by_id.items()],
+            )
+
+    def clear_topics(self) -> None:
+        """Mark every chunk for re-tagging (the topic map changed)."""
+        with self.transaction():
+            self.db.execute("UPDATE chunks SET topics = NULL")
+
+    def clear(self) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM chunks")
+            self.db.execute("DELETE FROM files")
+            self.db.execute("DELETE FROM meta")
+
+    # --- reading -----------------------------------------------------------------------
+
+    _RECORD_COLUMNS = (
+        "id, source, heading, text, span_start, span_end, span_unit, topics, content_hash"
+    )
+
+    def records(self, ids: Iterable[str]) -> dict[str, ChunkRecord]:
+        ids = list(ids)
+        found: dict[str, ChunkRecord] = {}
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self.db.execute(
+                f"SELECT {self._RECORD_COLUMNS} FROM chunks WHERE id IN ({marks})", batch
+            )
+            for row in rows:
+                found[row[0]] = ChunkRecord(*row[:7], json.loads(row[7] or "[]"), row[8])
+        return found
+
+    def topic_counts(self) -> dict[str, int]:
+        """How many chunks carry each topic."""
+        counts: dict[str, int] = {}
+        for (topics,) in self.db.execute("SELECT topics FROM chunks WHERE topics IS NOT NULL"):
+            for topic in json.loads(topics):
+                counts[topic] = counts.get(topic, 0) + 1
+        return counts
+
+    def lexical_search(self, query: str, limit: int) -> list[str]:
+        """Chunk ids ranked by BM25 over section title and text; the query is free text."""
+        terms = self._distinctive(lexical_terms(query))
+        if not terms:
+            return []
+        match = " OR ".join(f'"{term}"' for term in terms)
+        rows = self.db.execute(
+            "SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 0.5, 1.0) LIMIT ?",
+            (match, limit),
+        )
+        return [row[0] for row in rows]
+
+    def _distinctive(self, terms: list[str]) -> list[str]:
+        """Drop query words found in over half the chunks (e.g. "model" in this corpus).
+
+        They add little to a ranking, and scoring the thousands of rows they match is what
+        makes an OR query slow on a large index. If every word is that common, the rarest
+        one is kept.
+        """
+        if not terms:
+            return []
+        total = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        common = total // 2
+        counts = {}
+        for term in terms:
+            counts[term] = self.db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                (f'"{term}"', common + 1),
+            ).fetchone()[0]
+        kept = [t for t in terms if 0 < counts[t] <= common]
+        if not kept and any(counts.values()):
+            kept = [min((t for t in terms if counts[t]), key=counts.__getitem__)]
+        return kept

@@ -1,0 +1,165 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tutor.config import Settings
+from tutor.corpus.catalog import Catalog, ChunkRecord
+from tutor.corpus.embeddings import Embedder
+from tutor.corpus.vectors import VectorStore
+from tutor.errors import EmptyIndexError, IndexMismatchError
+from tutor.text import citation
+
+CANDIDATES = 40
+"""How deep each ranking is read before fusing."""
+RRF_K = 60
+"""The usual reciprocal-rank constant: damps the difference between the top few ranks."""
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+MIN_SIMILARITY = 0.18
+"""A passage less similar than this to the query is not returned, unless it shares words
+with it. Questions about the material score 0.2-0.7 for their best passage."""
+MIN_SIMILARITY_WITH_WORDS = 0.10
+"""The floor for passages that also match the query's words (BM25)."""
+COVERED_SIMILARITY = 0.24
+"""A question counts as covered by the material only if its best passage is at least this
+similar (or `COVERED_SIMILARITY_WITH_WORDS` when it also shares words); otherwise nothing is
+returned and the tutor says the material does not cover it. Calibrated with
+benchmarks/coverage_eval.py: the 54 questions about the material stay covered for any
+value from 0.18 to 0.30, so it sits mid-range."""
+COVERED_SIMILARITY_WITH_WORDS = 0.18
+"""The deciding floor: at 0.15 "learn to play the guitar" is still covered (1 of 25
+off-topic questions), at 0.21 "do exam questions stick to one topic each?" is not (1 of
+54 on-topic ones)."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with what is needed to cite it."""
+
+    rank: int
+    chunk_id: str
+    text: str
+    source: str
+    heading: str
+    span: tuple[int, int]
+    span_unit: str
+    topics: list[str]
+    score: float
+    """The fused score (higher is better); comparable within one query only."""
+    similarity: float
+    """Cosine similarity of the query and the chunk (0 when found by words alone)."""
+
+    @property
+    def citation(self) -> str:
+        return citation(self.source, self.heading, self.span, self.span_unit)
+
+    def to_dict(self) -> dict:
+        data = {
+            "rank": self.rank,
+            "text": self.text,
+            "source": self.source,
+            "heading": self.heading,
+            "lines": list(self.span) if self.span_unit == "lines" else None,
+            "topics": self.topics,
+            "score": round(self.score, 6),
+        }
+        if self.span_unit == "pages":
+            data["pages"] = list(self.span)
+        return data
+
+
+def reciprocal_rank_fusion(
+    rankings: list[tuple[list[str], float]], k: int = RRF_K
+) -> list[tuple[str, float]]:
+    """Fuse ranked id lists, each with a weight, into one ranking (best first)."""
+    scores: dict[str, float] = {}
+    for ids, weight in rankings:
+        for rank, item in enumerate(ids, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+class HybridRetriever:
+    """Answers queries from one data dir's index; open once, query many times."""
+
+    def __init__(self, catalog: Catalog, vectors: VectorStore, embedder: Embedder) -> None:
+        self.catalog = catalog
+        self.vectors = vectors
+        self.embedder = embedder
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> HybridRetriever:
+        catalog = Catalog.open_for_reading(settings.catalog_path)
+        if catalog is None or catalog.count_chunks() == 0:
+            raise EmptyIndexError("the index is empty: run `tutor index` first")
+        built_with = catalog.get_meta("embedding_model")
+        if built_with != settings.embedding_model:
+            raise IndexMismatchError(built_with, settings.embedding_model)
+        vectors = VectorStore(settings, create=False)
+        return cls(catalog, vectors, embedder or Embedder(settings.embedding_model))
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def search(self, query: str, k: int = 5) -> list[Passage]:
+        """The k best passages for a free-text query; [] when nothing matches."""
+        query = " ".join(query.split())
+        if not query or k <= 0:
+            return []
+        depth = max(CANDIDATES, k)
+        query_vector = self.embedder.embed_query(query)
+        dense = self.vectors.query(query_vector, depth)
+        similarity = dict(dense)
+        lexical = self.catalog.lexical_search(query, depth)
+        # Chunks found by words alone get their similarity too, so every passage has one.
+        for chunk_id, vector in self.vectors.vectors(
+            [i for i in lexical if i not in similarity]
+        ).items():
+            similarity[chunk_id] = float(vector @ query_vector)
+        fused = reciprocal_rank_fusion(
+            [([i for i, _ in dense], DENSE_WEIGHT), (lexical, LEXICAL_WEIGHT)]
+        )
+        worded = set(lexical)
+        fused = [
+            (i, score)
+            for i, score in fused
+            if similarity.get(i, 0.0)
+            >= (MIN_SIMILARITY_WITH_WORDS if i in worded else MIN_SIMILARITY)
+        ]
+        if not any(
+            similarity.get(i, 0.0)
+            >= (COVERED_SIMILARITY_WITH_WORDS if i in worded else COVERED_SIMILARITY)
+            for i, _ in fused
+        ):
+            return []
+        # Chroma may briefly hold vectors of chunks the catalog has dropped (an index run
+        # in progress); only chunks the catalog knows are returned.
+        records = self.catalog.records(i for i, _ in fused)
+        passages: list[Passage] = []
+        for chunk_id, score in fused:
+            record = records.get(chunk_id)
+            if record is None:
+                continue
+            passages.append(
+                _passage(len(passages) + 1, record, score, similarity.get(chunk_id, 0.0))
+            )
+            if len(passages) == k:
+                break
+        return passages
+
+
+def _passage(rank: int, record: ChunkRecord, score: float, similarity: float) -> Passage:
+    return Passage(
+        rank=rank,
+        chunk_id=record.id,
+        text=record.text,
+        source=record.source,
+        heading=record.heading,
+        span=(record.span_start, record.span_end),
+        span_unit=record.span_unit,
+        topics=record.topics,
+        score=score,
+        similarity=similarity,
+    )
