@@ -11,16 +11,11 @@ import pytest
 
 from tutor.corpus.catalog import ChunkRecord
 from tutor.corpus.topics import Topic, TopicMap
-from tutor.quiz.bank import (
-    SYNONYM_COSINE,
-    KeyTerms,
-    Material,
-    QuestionBank,
-    _candidates,
-    _runs,
-    citation_of,
-)
+from tutor.quiz.bank import QuestionBank
 from tutor.quiz.cloze import BLANK
+from tutor.quiz.distractors import SYNONYM_COSINE
+from tutor.quiz.terms import KeyTerms, Material, citation_of, term_candidates
+from tutor.quiz.wording import content_runs
 
 TOPICS = TopicMap(
     (
@@ -152,7 +147,7 @@ def test_terms_have_a_kind_and_fragments_are_not_terms() -> None:
 
 def test_verbs_and_adverbs_end_a_term() -> None:
     def keys(sentence: str) -> set[str]:
-        return {o.key for o in _candidates(_runs(sentence))}
+        return {o.key for o in term_candidates(content_runs(sentence))}
 
     found = keys("Decision trees bring interpretability to every supervised pipeline.")
     assert "decision trees" in found and "interpretability" in found
@@ -185,7 +180,7 @@ def test_distractors_follow_the_rules(bank: QuestionBank) -> None:
         for slot in bank.slots[chunk_id]:
             key = bank.terms.terms[slot.key]
             for seed in range(5):
-                for text in bank.distractors(slot, 3, Random(seed)):
+                for text in bank.distractors.pick(slot, 3, Random(seed)):
                     term = bank.terms.terms[text.lower()]
                     checked += 1
                     assert term.kind == key.kind  # same kind
@@ -204,7 +199,7 @@ def test_distractors_follow_the_rules(bank: QuestionBank) -> None:
 def test_distractors_agree_in_number_when_enough_do(bank: QuestionBank) -> None:
     slot = slot_with(bank, "variables")
     for seed in range(10):
-        distractors = bank.distractors(slot, 3, Random(seed))
+        distractors = bank.distractors.pick(slot, 3, Random(seed))
         assert len(distractors) == 3
         assert all(bank.terms.terms[d.lower()].plural for d in distractors)
 
@@ -213,7 +208,7 @@ def test_a_synonym_of_the_key_is_never_a_distractor() -> None:
     def seen(embed) -> set[str]:
         bank = QuestionBank.build(MATERIALS, TOPICS, embed=embed)
         slot = slot_with(bank, "linear regression", "b")
-        return {d for seed in range(40) for d in bank.distractors(slot, 3, Random(seed))}
+        return {d for seed in range(40) for d in bank.distractors.pick(slot, 3, Random(seed))}
 
     assert "k-means clustering" in seen(fake_embed())
     similar = fake_embed(similar=(("linear regression", "k-means clustering"),))
@@ -226,10 +221,10 @@ def test_two_distractors_that_are_synonyms_are_not_both_chosen() -> None:
     pair = {"reward shaping", "principal component analysis"}
     plain = QuestionBank.build(MATERIALS, TOPICS, embed=fake_embed())
     slot = slot_with(plain, "linear regression", "b")
-    assert any(pair <= set(plain.distractors(slot, 3, Random(seed))) for seed in range(40))
+    assert any(pair <= set(plain.distractors.pick(slot, 3, Random(seed))) for seed in range(40))
     bank = QuestionBank.build(MATERIALS, TOPICS, embed=fake_embed(similar=(tuple(pair),)))
     for seed in range(40):
-        assert not pair <= set(bank.distractors(slot, 3, Random(seed)))
+        assert not pair <= set(bank.distractors.pick(slot, 3, Random(seed)))
 
 
 def test_without_an_embedder_the_lexical_rules_still_hold() -> None:

@@ -15,8 +15,9 @@ from tutor.corpus.catalog import Catalog
 from tutor.corpus.embeddings import Embedder
 from tutor.corpus.sentences import CachedEmbed
 from tutor.corpus.topics import load_topics
-from tutor.quiz.bank import SYNONYM_COSINE, QuestionBank
+from tutor.quiz.bank import QuestionBank
 from tutor.quiz.cloze import BLANK
+from tutor.quiz.distractors import SYNONYM_COSINE
 from tutor.quiz.questions import Question
 from tutor.text import STOPWORDS
 
@@ -24,6 +25,7 @@ MC_PROMPT_TAIL = "\nWhich term fills the blank?"
 
 
 def _bank(settings: Settings, embed) -> QuestionBank:
+    """The bank as the app builds it (`graphs/context.py`): over every chunk of the catalog."""
     catalog = Catalog.open_for_reading(settings.catalog_path)
     assert catalog is not None
     try:
@@ -63,13 +65,7 @@ def _contains(text: str, term: str) -> bool:
 
 
 def test_the_app_can_build_the_bank_from_the_index(indexed_settings: Settings, embed) -> None:
-    catalog = Catalog.open_for_reading(indexed_settings.catalog_path)
-    assert catalog is not None
-    try:
-        topics = load_topics(indexed_settings.topics_path)
-        bank = QuestionBank.from_catalog(catalog, topics, embed=embed)
-    finally:
-        catalog.close()
+    bank = _bank(indexed_settings, embed)
     assert len(bank.materials) >= 50 and len(bank.terms.terms) >= 100
     question = bank.for_topic("rlhf", "mc", Random(0))
     assert question is not None and question.topic == "rlhf"
