@@ -8,7 +8,7 @@ import pytest
 
 from tutor.learner.history import day_of, mastery_history, start_of
 from tutor.learner.mastery import DAY, Evidence, estimate
-from tutor.learner.store import LearnerEvent
+from tutor.learner.records import LearnerEvent
 
 TOPICS = ["a", "b", "c", "d"]
 NOON = datetime(2025, 3, 10, 12, 0, tzinfo=UTC).timestamp()  # Monday 10 March, noon UTC

@@ -4,50 +4,18 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from pathlib import Path
 
 import pytest
 from fsrs import Rating
 
+from tests.learner.quiz_answers import T0, graded, question
 from tutor import storage as migrations
-from tutor.learner import store as learner_module
+from tutor.learner import reviews as reviews_module
 from tutor.learner.scheduling import rating_for, review
-from tutor.learner.store import MIGRATIONS, GradedAnswer, LearnerStore
-from tutor.quiz.questions import Question
+from tutor.learner.schema import MIGRATIONS
+from tutor.learner.store import LearnerStore
 
-T0 = 1_800_000_000.0
 MINUTE, DAY = 60.0, 86_400.0
-
-
-def question(n: int = 1, topic: str = "rlhf") -> Question:
-    return Question(
-        kind="cloze",
-        prompt=f"Reinforcement learning with human _____ aligns outputs ({n}).",
-        answer="feedback",
-        explanation='The material says: "RLHF aligns outputs with human feedback."',
-        topic=topic,
-        chunk_id=f"chunk{n}",
-        source="guide.md § RLHF (line 159)",
-    )
-
-
-def graded(q: Question, correct: bool, at: float, key: str | None = None) -> GradedAnswer:
-    return GradedAnswer(
-        learner="ann",
-        question=q,
-        given="feedback" if correct else "reward",
-        correct=correct,
-        rating=rating_for(correct),
-        at=at,
-        key=key or f"quiz:{q.id}:{at}",
-        session="quiz-1",
-    )
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    with LearnerStore(tmp_path / "learner.sqlite") as store:
-        yield store
 
 
 def test_ratings() -> None:
@@ -110,7 +78,7 @@ def test_a_failure_inside_the_write_leaves_nothing(store, monkeypatch) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("crash between grade and remember")
 
-    monkeypatch.setattr(learner_module, "review", broken)
+    monkeypatch.setattr(reviews_module, "review", broken)
     with pytest.raises(RuntimeError):
         store.record_answer(graded(question(), True, T0, key="k1"))
     assert store.events("ann") == [] and store.answered_questions("ann") == []

@@ -14,23 +14,17 @@ from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as clock
 from typing import Protocol
 
-from tutor.learner.mastery import estimate
+from tutor.learner.mastery import EvidenceLike, estimate
 
 HISTORY_DAYS = 90
 """The plot covers at most this many days (older evidence still counts in each point)."""
 
 
-class TopicEvidence(Protocol):
+class TopicEvidence(EvidenceLike, Protocol):
     """A learner event: what was done, on which topic, when (`LearnerEvent` is one)."""
 
     @property
     def topic(self) -> str: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def at(self) -> float: ...
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,27 @@ def estimate(events: Iterable[EvidenceLike], now: float) -> Mastery:
     )
 
 
+class TopicEstimate(Protocol):
+    """A topic's estimate as the progress views list it (`TopicProgress` is one)."""
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def mastery(self) -> Mastery: ...
+
+
+def weakness_order(row: TopicEstimate) -> tuple[float, float, str]:
+    """Sort key, weakest first: lowest mastery; then, at equal mastery, at or below 0.5 the
+    topic with more evidence (known to be shaky beats never touched), above 0.5 the one
+    with less (less surely learnt); then the topic id, so the order is deterministic."""
+    m = row.mastery
+    # Rounding keeps float noise from splitting ties that are equal on paper.
+    mastery = round(m.mastery, 9)
+    evidence = round(m.evidence, 9)
+    return (mastery, -evidence if mastery <= 0.5 else evidence, row.topic)
+
+
 def _times(count: int) -> str:
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
 

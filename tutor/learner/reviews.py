@@ -1,0 +1,129 @@
+"""Quiz answers and review cards in ``learner.sqlite``: the SQL behind `LearnerStore`'s quiz
+half. Each function works on the connection the store hands it, inside the store's lock or
+write transaction; none opens, commits or locks anything itself."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tutor.learner.records import GradedAnswer
+from tutor.learner.scheduling import review
+from tutor.learner.schema import add_event, add_learner
+from tutor.quiz.questions import Question
+
+
+def write_answer(db: sqlite3.Connection, answer: GradedAnswer) -> bool:
+    """Write a graded answer, its right/wrong event and the question's rescheduled card;
+    False, writing nothing more, if an answer with its key was stored before."""
+    question = answer.question
+    add_learner(db, answer.learner, answer.at)
+    db.execute(
+        "INSERT INTO questions (id, kind, topic, chunk_id, body, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+        (
+            question.id,
+            question.kind,
+            question.topic,
+            question.chunk_id,
+            question.model_dump_json(),
+            answer.at,
+        ),
+    )
+    cursor = db.execute(
+        "INSERT INTO answers (key, learner, question_id, topic, given, correct, rating,"
+        " at, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+        (
+            answer.key,
+            answer.learner,
+            question.id,
+            question.topic,
+            answer.given,
+            int(answer.correct),
+            int(answer.rating),
+            answer.at,
+            answer.session,
+        ),
+    )
+    if cursor.rowcount == 0:
+        return False
+    add_event(
+        db,
+        (
+            answer.learner,
+            question.topic,
+            "right" if answer.correct else "wrong",
+            answer.at,
+            question.prompt,
+            question.source,
+            answer.session,
+            answer.key,
+        ),
+    )
+    row = db.execute(
+        "SELECT card, reviews, lapses FROM cards WHERE learner = ? AND question_id = ?",
+        (answer.learner, question.id),
+    ).fetchone()
+    card, due = review(row[0] if row else None, answer.rating, answer.at)
+    reviews, lapses = (row[1], row[2]) if row else (0, 0)
+    db.execute(
+        "INSERT INTO cards (learner, question_id, card, due, reviews, lapses)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(learner, question_id) DO UPDATE SET"
+        " card = excluded.card, due = excluded.due, reviews = excluded.reviews,"
+        " lapses = excluded.lapses",
+        (answer.learner, question.id, card, due, reviews + 1, lapses + (not answer.correct)),
+    )
+    return True
+
+
+def due_questions(
+    db: sqlite3.Connection, learner: str, now: float, limit: int
+) -> list[tuple[Question, float]]:
+    """Questions whose review is due by `now`, most overdue first, with their due time."""
+    rows = db.execute(
+        "SELECT q.body, c.due FROM cards c JOIN questions q ON q.id = c.question_id"
+        " WHERE c.learner = ? AND c.due <= ? ORDER BY c.due, q.id LIMIT ?",
+        (learner, now, limit),
+    ).fetchall()
+    return [(Question.model_validate_json(body), due) for body, due in rows]
+
+
+def due_counts(db: sqlite3.Connection, learner: str, now: float) -> dict[str, int]:
+    """Per topic, how many question reviews are due by `now` (topics with none left out)."""
+    rows = db.execute(
+        "SELECT q.topic, COUNT(*) FROM cards c JOIN questions q ON q.id = c.question_id"
+        " WHERE c.learner = ? AND c.due <= ? GROUP BY q.topic",
+        (learner, now),
+    ).fetchall()
+    return dict(rows)
+
+
+def next_reviews(db: sqlite3.Connection, learner: str) -> dict[str, float]:
+    """Per topic, when its earliest question review is (or was) due."""
+    rows = db.execute(
+        "SELECT q.topic, MIN(c.due) FROM cards c JOIN questions q ON q.id = c.question_id"
+        " WHERE c.learner = ? GROUP BY q.topic",
+        (learner,),
+    ).fetchall()
+    return dict(rows)
+
+
+def card_state(
+    db: sqlite3.Connection, learner: str, question_id: str
+) -> tuple[float, int, int] | None:
+    """(due, reviews, lapses) of a learner's card for a question, if any."""
+    return db.execute(
+        "SELECT due, reviews, lapses FROM cards WHERE learner = ? AND question_id = ?",
+        (learner, question_id),
+    ).fetchone()
+
+
+def answered_questions(db: sqlite3.Connection, learner: str) -> list[tuple[Question, int, int]]:
+    """Every question the learner answered, first answered first, with how often right
+    and wrong."""
+    rows = db.execute(
+        "SELECT q.body, SUM(a.correct), SUM(1 - a.correct) FROM answers a"
+        " JOIN questions q ON q.id = a.question_id WHERE a.learner = ?"
+        " GROUP BY q.id ORDER BY MIN(a.at), q.id",
+        (learner,),
+    ).fetchall()
+    return [(Question.model_validate_json(body), right, wrong) for body, right, wrong in rows]
