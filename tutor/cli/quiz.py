@@ -1,0 +1,76 @@
+"""`tutor quiz` and `tutor exam`: their options; `tutor.cli.quiz_loop` runs them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tutor.cli.quiz_loop import run_quiz
+from tutor.cli.root import JsonOption, LearnerOption, command, fail
+
+KindOption = Annotated[
+    str,
+    typer.Option(
+        "--kind",
+        help="mc (multiple choice), tf (true/false), short (short answer), or mixed.",
+    ),
+]
+QUIZ_KINDS = ("mc", "tf", "short", "mixed")
+OfflineOption = Annotated[
+    bool, typer.Option("--offline", help="Questions built from the material, no model.")
+]
+
+
+@command
+def quiz(
+    topic: Annotated[
+        str | None,
+        typer.Option("--topic", help="Stay on one topic (an id from `tutor progress --json`)."),
+    ] = None,
+    n: Annotated[int, typer.Option("--n", min=1, max=200, help="How many questions.")] = 5,
+    kind: KindOption = "mixed",
+    offline: OfflineOption = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue your last unfinished quiz or exam.")
+    ] = False,
+    learner: LearnerOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Quiz yourself: due reviews first, then your weakest topics. Answers are read from
+    stdin, one per line (a letter or the option for multiple choice, True/False, or a few
+    words; a line in another form is asked again); end an answer with ' !' if you were
+    sure or ' ?' if you guessed."""
+    if kind not in QUIZ_KINDS:
+        raise fail(f"--kind must be one of {', '.join(QUIZ_KINDS)}, not {kind!r}")
+    run_quiz(
+        dict(n=n, kind=kind, topic=topic, exam=False),
+        offline=offline,
+        learner=learner,
+        as_json=as_json,
+        minutes=None,
+        resume=resume,
+    )
+
+
+@command
+def exam(
+    n: Annotated[
+        int, typer.Option("--n", min=1, max=200, help="How many questions (the real exam has 92).")
+    ] = 20,
+    minutes: Annotated[
+        float | None, typer.Option("--minutes", min=1, help="A time limit; none by default.")
+    ] = None,
+    offline: OfflineOption = False,
+    learner: LearnerOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """An exam simulation: questions spread over the topics by their weight in the material,
+    no feedback until the end, then a report per topic and what to review."""
+    run_quiz(
+        dict(n=n, kind="mixed", topic=None, exam=True),
+        offline=offline,
+        learner=learner,
+        as_json=as_json,
+        minutes=minutes,
+    )
