@@ -8,14 +8,12 @@
 
 Every node is a plain function of (state, runtime); the services come from
 `runtime.context` (a `TutorContext`). `remember` is the only node that writes the learner's
-memory and the only one that adds to the conversation, so a turn that fails part-way leaves
-neither changed.
+memory (the events `graphs/chat/memory.py` picks) and the only one that adds to the
+conversation, so a turn that fails part-way leaves neither changed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 import time
 from collections.abc import Iterator
 from typing import Literal
@@ -25,15 +23,24 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from graphs.chat.memory import ANSWERED_ROUTES, turn_events
+from graphs.chat.mentions import find_topic, tidy_citations, turn_topics
 from graphs.chat.offline import offline_answer, offline_notice, socratic_offline_answer
 from graphs.chat.routing import classify_turn, small_talk_kind, standalone_query
-from graphs.chat.state import PassageRef, TutorInput, TutorState, passage_ref, source_ref
+from graphs.chat.state import (
+    GradeState,
+    PassageRef,
+    TutorInput,
+    TutorState,
+    check_state,
+    passage_ref,
+    source_ref,
+)
 from graphs.context import TutorContext, services
 from graphs.prompts import plan_answer_prompt, rewrite_messages
 from tutor.corpus.sentences import key_sentences, split_sentences
-from tutor.corpus.topics import Topic, TopicMap
+from tutor.corpus.topics import Topic
 from tutor.errors import TurnCancelled
-from tutor.learner.store import LearnerEvent, turn_prefix
 from tutor.llm import OllamaError, stream_text
 from tutor.quiz.cloze import CheckQuestion, build_check, grade_reply, reply_problem
 from tutor.text import neutralise_model_text, strip_escapes
@@ -41,8 +48,7 @@ from tutor.text import neutralise_model_text, strip_escapes
 MAX_QUESTION_CHARS = 4000
 """Longer messages are cut: retrieval and the prompt need the gist, not a pasted book."""
 WEAK_TOPICS_SHOWN = 3
-MAX_TURN_TOPICS = 2
-_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+KEPT_QUERIES = 20
 
 
 # --- routing (pure functions of the state) ---------------------------------------------
@@ -52,7 +58,7 @@ def after_route(
     state: TutorState,
 ) -> Literal["retrieve", "small_talk", "quiz", "grade_check"]:
     route = state["route"]
-    if route in ("question", "follow_up"):
+    if route in ANSWERED_ROUTES:
         return "retrieve"
     if route == "check_answer":
         return "grade_check"
@@ -112,6 +118,7 @@ def answer(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
         state["question"],
         state["passages"],
         state.get("messages", []),
+        exam=ctx.exam.name,
         socratic=socratic,
         budget_tokens=ctx.settings.num_ctx - ctx.settings.answer_tokens,
     )
@@ -148,7 +155,7 @@ def offer_check(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
         f"{state['answer']}\n\n**Quick check:** {check.prompt}\n"
         "(Reply with the missing term, `skip` to pass, or ask something else.)"
     )
-    return {"answer": text, "check": check.to_state()}
+    return {"answer": text, "check": check_state(check)}
 
 
 def not_covered(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
@@ -170,8 +177,8 @@ def small_talk(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
         "with citations, or say `quiz me` for a question on a weak topic." + suggestion,
         "thanks": "Glad it helped. Ask another question, or say `quiz me` to test yourself.",
         "farewell": "Good luck with your preparation. Your progress is saved.",
-        "help": "I answer questions about the Databricks Generative AI Engineer Associate "
-        "material, citing the passages I use as [1], [2]. Follow-up questions are fine. Say "
+        "help": f"I answer questions about the {ctx.exam.name} exam material, citing the "
+        "passages I use as [1], [2]. Follow-up questions are fine. Say "
         "`quiz me` (or `quiz me on <topic>`) for a check question; I grade your reply and "
         "keep track of your weak topics." + suggestion,
         "empty": "Ask a question about the material, or say `quiz me`.",
@@ -195,7 +202,7 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
         f"A question on **{topic.title}**:\n\n**{check.prompt}**\n\n"
         "(Reply with the missing term, or `skip` to pass.)"
     )
-    return {"answer": text, "check": check.to_state(), "topics": [topic.id]}
+    return {"answer": text, "check": check_state(check), "topics": [topic.id]}
 
 
 def grade_check(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
@@ -212,57 +219,22 @@ def grade_check(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
         )
     else:
         text = f'Skipped. The answer was **{check.answer}**: "{check.sentence}" ({check.source})'
-    grade = {"result": result, "answer": check.answer, "topic": check.topic, "source": check.source}
+    grade = GradeState(result=result, answer=check.answer, topic=check.topic, source=check.source)
     return {"answer": text, "grade": grade, "topics": [check.topic]}
 
 
 def remember(state: TutorState, runtime: Runtime[TutorContext], config: RunnableConfig) -> dict:
-    """The memory node: record what the turn says about the learner, by fixed rules, and
-    commit the turn to the conversation.
+    """The memory node: record the events the turn's rules pick (`turn_events`) and commit
+    the turn to the conversation.
 
-    Rules: a question answered from the material counts as "asked" for the topics it was
-    about; a graded check counts as right or wrong for its topic; nothing else is recorded.
-    Model output is never read here, so neither the corpus nor a model can write to the
-    memory. Events are keyed by session and turn number, and the turn's events and turn
-    count are recorded in one transaction that replaces an earlier attempt at the same
-    turn: a turn re-run after a crash (which hit after this write, before the checkpoint)
-    counts once, as the conversation the learner sees has it.
+    The turn's events and turn count are recorded in one transaction that replaces an
+    earlier attempt at the same turn: a turn re-run after a crash (which hit after this
+    write, before the checkpoint) counts once, as the conversation the learner sees has it.
     """
     ctx = services(runtime)
     session = str(config.get("configurable", {}).get("thread_id", "none"))
     turn, now = state.get("turns", 0) + 1, time.time()
-    prefix = turn_prefix(session, turn)
-    events: list[LearnerEvent] = []
-    passages = state.get("passages", [])
-    if state["route"] in ("question", "follow_up") and passages:
-        events += [
-            LearnerEvent(
-                learner=ctx.learner_name,
-                topic=topic,
-                kind="asked",
-                at=now,
-                question=state["question"][:500],
-                source=passages[0]["citation"],
-                session=session,
-                key=f"{prefix}asked:{topic}",
-            )
-            for topic in state.get("topics", [])
-        ]
-    grade = state.get("grade")
-    if grade and grade["result"] in ("right", "wrong"):
-        pending = state["pending_check"] or {}
-        events.append(
-            LearnerEvent(
-                learner=ctx.learner_name,
-                topic=grade["topic"],
-                kind=grade["result"],
-                at=now,
-                question=pending.get("prompt", ""),
-                source=grade["source"],
-                session=session,
-                key=f"{prefix}check:{_digest(pending.get('prompt', ''))}",
-            )
-        )
+    events = turn_events(state, learner=ctx.learner_name, session=session, turn=turn, at=now)
     ctx.learner_store.record_turn(
         session,
         turn,
@@ -277,68 +249,14 @@ def remember(state: TutorState, runtime: Runtime[TutorContext], config: Runnable
         "turns": turn,
         "pending_check": state.get("check"),
     }
-    if state["route"] in ("question", "follow_up"):
-        update["queries"] = [*state.get("queries", []), state["query"]][-20:]
+    if state["route"] in ANSWERED_ROUTES:
+        update["queries"] = [*state.get("queries", []), state["query"]][-KEPT_QUERIES:]
     if state.get("check"):
         update["checks_asked"] = [*state.get("checks_asked", []), state["check"]["prompt"]]
     return update
 
 
 # --- helpers --------------------------------------------------------------------------
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def tidy_citations(text: str, passages: int) -> tuple[str, list[int]]:
-    """`[1, 2]` becomes `[1][2]`, numbers with no passage behind them are removed, and the
-    cited numbers are returned in order of first use."""
-    cited: list[int] = []
-
-    def fix(match: re.Match[str]) -> str:
-        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
-        valid = [n for n in numbers if 1 <= n <= passages]
-        cited.extend(n for n in valid if n not in cited)
-        return "".join(f"[{n}]" for n in valid)
-
-    return _CITATION.sub(fix, text), cited
-
-
-def named_topics(text: str, topics: TopicMap | None) -> list[Topic]:
-    """The topics a message names, by id, title or keyword, strongest match first."""
-    if topics is None:
-        return []
-    lowered = text.lower()
-    scored = []
-    for topic in topics.topics:
-        score = 3 * (topic.id in lowered) + 2 * (topic.title.lower() in lowered)
-        score += sum(
-            1 for k in topic.keywords if re.search(rf"(?<!\w){re.escape(k)}(?!\w)", lowered)
-        )
-        if score:
-            scored.append((-score, topic.id, topic))
-    return [topic for *_, topic in sorted(scored)]
-
-
-def find_topic(text: str, topics: TopicMap | None) -> Topic | None:
-    """The topic a message names ("quiz me on RAG"), if any."""
-    named = named_topics(text, topics)
-    return named[0] if named else None
-
-
-def turn_topics(query: str, passages: list[PassageRef], topics: TopicMap | None) -> list[str]:
-    """What a question was about: the topics it names (at most two); else the topic the
-    top passages agree on, each passage's vote weighted by its rank."""
-    named = [t.id for t in named_topics(query, topics)][:MAX_TURN_TOPICS]
-    if named:
-        return named
-    votes: dict[str, float] = {}
-    for passage in passages[:3]:
-        for topic in passage["topics"]:
-            votes[topic] = votes.get(topic, 0.0) + 1.0 / passage["n"]
-    ranked = sorted(votes, key=lambda t: (-votes[t], t))
-    return ranked[:1]
 
 
 def _until_cancelled(pieces: Iterator[str], ctx: TutorContext) -> Iterator[str]:
@@ -372,7 +290,7 @@ def _offline(state: TutorState, ctx: TutorContext, notice: str, socratic: bool) 
             return {
                 "answer": socratic_offline_answer(passages, check, notice),
                 "sources": [source_ref(p) for p in passages[:2]],
-                "check": check.to_state(),
+                "check": check_state(check),
                 "mode": "offline",
                 "notice": notice,
             }

@@ -6,13 +6,14 @@ checkpoint needs no custom types to be read back.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, NotRequired, TypedDict
+from typing import Annotated, Literal, NotRequired, TypedDict, cast
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
 from graphs.chat.routing import Route
 from tutor.corpus.search import Passage
+from tutor.quiz.cloze import CheckQuestion
 
 Mode = Literal["ollama", "offline"]
 
@@ -55,6 +56,35 @@ class SourceRef(TypedDict):
     pages: NotRequired[list[int]]
 
 
+class CheckState(TypedDict):
+    """A check question (a cloze on one sentence of a passage) as the state keeps it: the
+    fields of `CheckQuestion`, written by `CheckQuestion.to_state()`."""
+
+    prompt: str
+    """The sentence with the key term blanked out."""
+    answer: str
+    """The blanked term."""
+    topic: str
+    """The topic a right or wrong reply counts for."""
+    source: str
+    """The citation of the passage the sentence is from."""
+    chunk_id: str
+    sentence: str
+    """The whole sentence, shown with the verdict."""
+
+
+class GradeState(TypedDict):
+    """The verdict on the learner's reply to a pending check, written by `grade_check`."""
+
+    result: Literal["right", "wrong", "skipped"]
+    """As `grade_reply` judged the reply; a skip is not recorded."""
+    answer: str
+    """The check's answer (the blanked term), not the learner's reply."""
+    topic: str
+    source: str
+    """The citation of the check's passage."""
+
+
 class TutorInput(TypedDict):
     """What a caller sends for one turn."""
 
@@ -76,8 +106,8 @@ class TutorState(TypedDict, total=False):
     """The standalone search query of every finished question, oldest first."""
     socratic: bool
     """Session toggle; unset means the setting's default."""
-    pending_check: dict | None
-    """The check question the tutor asked last turn (`CheckQuestion.to_state()`), if any."""
+    pending_check: CheckState | None
+    """The check question the tutor asked last turn, if any: this turn may be the reply."""
     checks_asked: list[str]
     """Every check question asked in this session, so none is asked twice."""
 
@@ -94,10 +124,10 @@ class TutorState(TypedDict, total=False):
     """Why the answer is offline, or other things the learner should know."""
     topics: list[str]
     """The topics this turn was about (what the memory node records)."""
-    check: dict | None
-    """A check question offered in this turn's reply."""
-    grade: dict | None
-    """The graded reply to `pending_check`: {"result", "answer", "topic", ...}."""
+    check: CheckState | None
+    """A check question offered in this turn's reply (the next turn's `pending_check`)."""
+    grade: GradeState | None
+    """The graded reply to `pending_check`, when this turn was one."""
 
 
 def passage_ref(passage: Passage, n: int) -> PassageRef:
@@ -113,6 +143,11 @@ def passage_ref(passage: Passage, n: int) -> PassageRef:
         similarity=round(float(passage.similarity), 4),
         citation=passage.citation,
     )
+
+
+def check_state(check: CheckQuestion) -> CheckState:
+    """A check as the state keeps it: plain data, so a checkpoint reads back without it."""
+    return cast(CheckState, check.to_state())
 
 
 def source_ref(passage: PassageRef) -> SourceRef:

@@ -13,12 +13,13 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.memory import InMemorySaver
 
 from graphs.chat.graph import build
-from graphs.context import TutorContext
+from graphs.context import Retriever, TutorContext
 from tutor.config import Settings
 from tutor.corpus.embeddings import Embedder
 from tutor.corpus.search import HybridRetriever
 from tutor.corpus.sentences import CachedEmbed
-from tutor.learner.store import LearnerEvent, LearnerStore
+from tutor.learner.records import LearnerEvent
+from tutor.learner.store import LearnerStore
 
 
 @pytest.fixture(scope="session")
@@ -53,15 +54,19 @@ class Conversation:
 def conversation(
     retriever: HybridRetriever, embedder: Embedder, tmp_path: Path
 ) -> Callable[..., Conversation]:
-    """A factory: `conversation(model)` for Ollama mode, `conversation()` for offline."""
+    """A factory: `conversation(model)` for Ollama mode, `conversation()` for offline;
+    `searching=` puts another retriever in place of the indexed corpus's."""
     stores: list[LearnerStore] = []
+    corpus = retriever
 
-    def make(model: BaseChatModel | None = None, **settings: Any) -> Conversation:
+    def make(
+        model: BaseChatModel | None = None, *, searching: Retriever | None = None, **settings: Any
+    ) -> Conversation:
         store = LearnerStore(tmp_path / f"learner{len(stores)}.sqlite")
         stores.append(store)
-        context = TutorContext(
-            settings=Settings(data_dir=tmp_path / "data", **settings),
-            retriever=retriever,
+        context = TutorContext.from_settings(
+            Settings(data_dir=tmp_path / "data", **settings),
+            retriever=searching or corpus,
             learner_store=store,
             chat_model=model,
             offline=model is None,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graphs.chat.graph import after_retrieve, after_route, find_topic, tidy_citations
+from graphs.chat.graph import after_retrieve, after_route
+from graphs.chat.mentions import find_topic, tidy_citations
 from graphs.chat.routing import (
     classify_turn,
     is_check_reply,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -11,11 +12,18 @@ from langchain_core.messages import SystemMessage
 from langgraph.runtime import Runtime
 
 from graphs.chat.graph import remember
-from graphs.prompts import PASSAGES_HEADER, SOCRATIC_PROMPT, SYSTEM_PROMPT
+from graphs.chat.memory import turn_events
+from graphs.chat.state import CheckState, GradeState, PassageRef, TutorState
+from graphs.prompts import PASSAGES_HEADER, SOCRATIC_PROMPT, system_prompt
 from tests.fakes import CutAfter, ScriptedChatModel
-from tutor.learner.store import LearnerEvent
+from tutor.config import PROJECT_CORPUS
+from tutor.corpus.exam import load_exam
+from tutor.learner.records import LearnerEvent
 from tutor.llm import OllamaError
 from tutor.quiz.cloze import BLANK
+
+EXAM = load_exam(PROJECT_CORPUS / "exam.toml").name
+"""The exam the shipped corpus folder names (what the conversations' prompts say)."""
 
 RAG = "What is retrieval-augmented generation?"
 
@@ -32,7 +40,7 @@ def test_answer_cites_passages_and_lists_only_cited_sources(conversation) -> Non
 
     assert out["route"] == "question" and out["mode"] == "ollama"
     system, *_, human = model.calls[0]
-    assert isinstance(system, SystemMessage) and system.content == SYSTEM_PROMPT
+    assert isinstance(system, SystemMessage) and system.content == system_prompt(EXAM)
     assert human.content.startswith(PASSAGES_HEADER)
     assert human.content.rstrip().endswith(f"Question: {RAG}")
     assert passages_in(human.content) == list(range(1, len(out["passages"]) + 1))
@@ -268,6 +276,85 @@ def test_asked_events_follow_the_question_topic(conversation) -> None:
     assert chat.events()[0].question == "How do GANs create synthetic data?"
 
 
+# --- the memory's rules, without a graph or a store ------------------------------------
+
+CHECK = CheckState(
+    prompt="_____ grounds answers in retrieved passages.",
+    answer="RAG",
+    topic="rag",
+    source="rag.md § RAG (lines 1-4)",
+    chunk_id="c1",
+    sentence="RAG grounds answers in retrieved passages.",
+)
+
+
+def turn(route: str, **fields) -> TutorState:
+    passage = PassageRef(
+        n=1,
+        chunk_id="c1",
+        text="RAG grounds answers.",
+        source="rag.md",
+        heading="RAG",
+        span=[1, 4],
+        span_unit="lines",
+        topics=["rag"],
+        similarity=0.8,
+        citation="rag.md § RAG (lines 1-4)",
+    )
+    state = TutorState(route=route, question="What is RAG?", passages=[passage], topics=["rag"])
+    state.update(fields)
+    return state
+
+
+def events_of(state: TutorState, turn_number: int = 3) -> list[tuple[str, str, str]]:
+    events = turn_events(state, learner="ana", session="s1", turn=turn_number, at=100.0)
+    assert all(e.learner == "ana" and e.session == "s1" and e.at == 100.0 for e in events)
+    return [(e.topic, e.kind, e.key) for e in events]
+
+
+@pytest.mark.parametrize("route", ["question", "follow_up"])
+def test_an_answered_question_is_asked_about_each_of_its_topics(route: str) -> None:
+    state = turn(route, topics=["rag", "vector-search"])
+    assert events_of(state) == [
+        ("rag", "asked", "s1:3:asked:rag"),
+        ("vector-search", "asked", "s1:3:asked:vector-search"),
+    ]
+    [first, _] = turn_events(state, learner="ana", session="s1", turn=3, at=100.0)
+    assert first.question == "What is RAG?" and first.source == "rag.md § RAG (lines 1-4)"
+
+
+@pytest.mark.parametrize("result", ["right", "wrong"])
+def test_a_graded_check_counts_for_its_topic(result: str) -> None:
+    grade = GradeState(result=result, answer="RAG", topic="rag", source=CHECK["source"])
+    state = turn("check_answer", question="RAG", passages=[], pending_check=CHECK, grade=grade)
+    [(topic, kind, key)] = events_of(state)
+    assert (topic, kind) == ("rag", result) and key.startswith("s1:3:check:")
+    # The key names the check, not the reply: the same check answered again is one event.
+    again = turn("check_answer", question="rag!", passages=[], pending_check=CHECK, grade=grade)
+    assert events_of(again)[0][2] == key
+
+
+def test_a_skipped_check_records_nothing() -> None:
+    grade = GradeState(result="skipped", answer="RAG", topic="rag", source=CHECK["source"])
+    state = turn("check_answer", question="skip", passages=[], pending_check=CHECK, grade=grade)
+    assert events_of(state) == []
+
+
+@pytest.mark.parametrize("route", ["small_talk", "quiz"])
+def test_small_talk_and_a_check_asked_record_nothing(route: str) -> None:
+    assert events_of(turn(route, check=CHECK)) == []
+
+
+def test_a_question_the_material_does_not_cover_records_nothing() -> None:
+    assert events_of(turn("question", passages=[], topics=[])) == []
+    assert events_of(turn("question", passages=[])) == []  # even with a topic named
+
+
+def test_turn_numbers_keep_reruns_and_later_turns_apart() -> None:
+    state = turn("question")
+    assert events_of(state, 3) == events_of(state, 3) != events_of(state, 4)
+
+
 @pytest.mark.parametrize(
     ("question", "gold"),
     [
@@ -316,10 +403,11 @@ def test_a_cancelled_answer_raises_and_saves_nothing(conversation) -> None:
     from tutor.errors import TurnCancelled
 
     chat = conversation(ScriptedChatModel(replies=["RAG grounds answers " * 50]))
-    chat.context.cancel = threading.Event()
-    chat.context.cancel.set()
+    context, stop = chat.context, threading.Event()
+    stop.set()
+    chat.context = replace(context, cancel=stop)  # the event goes in with the run
     with pytest.raises(TurnCancelled):
         chat.ask(RAG)
     assert chat.state.get("messages", []) == [] and chat.events() == []
-    chat.context.cancel = None
+    chat.context = context
     assert chat.ask(RAG)["mode"] == "ollama"
