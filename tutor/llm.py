@@ -4,27 +4,31 @@ Graphs get their chat model from `build_chat_model` (or a LangChain fake in test
 answers through `stream_text`, which turns every failure of the ollama client, httpx or
 langchain-ollama into an `OllamaError`: a `kind` callers can branch on (fall back to offline
 mode, offer `tutor pull`, report a cut answer) and a one-line message that says what to do.
+`ask_structured` is the one structured-output call (the quiz's questions and verdicts);
 `server_status` and `pull_model` serve `tutor doctor`, `tutor pull` and the TUI.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import httpx
 import ollama
 import pydantic
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_ollama import ChatOllama
 
 from tutor.config import Settings
 from tutor.errors import TutorError
 
 OllamaErrorKind = Literal["unreachable", "model_missing", "timeout", "stream_cut", "server_error"]
+
+T = TypeVar("T", bound=pydantic.BaseModel)
 
 # Low, so explanations stay close to the cited passages and grading is repeatable; not 0,
 # which makes small models prone to repeating themselves in long answers.
@@ -132,7 +136,7 @@ def ollama_error(exc: BaseException, settings: Settings, model: str | None = Non
     return _server_error(_first_line(exc) or type(exc).__name__)
 
 
-def invoke_error(exc: BaseException, model: object) -> OllamaError:
+def _invoke_error(exc: BaseException, model: object) -> OllamaError:
     """Classify a failed `model.invoke` where no settings are at hand (quiz questions):
     the server's address and the model's name are read off the ChatOllama itself."""
     chat = model if isinstance(model, ChatOllama) else getattr(model, "bound", None)
@@ -145,6 +149,42 @@ def invoke_error(exc: BaseException, model: object) -> OllamaError:
         return _stream_cut()  # langchain-core's complaint when the body ended empty
     # model_construct: the defaults without reading the environment or the config file.
     return ollama_error(exc, Settings.model_construct(**known))
+
+
+class MalformedReplyError(Exception):
+    """The model's replies did not validate against the schema asked for."""
+
+
+def ask_structured(
+    model: BaseChatModel, schema: type[T], system: str, user: str, *, attempts: int = 3
+) -> T:
+    """The model's reply as `schema`, constrained by Ollama's `format` and validated.
+
+    A reply that does not validate is asked for again (`MalformedReplyError` after
+    `attempts`); a failed call (Ollama unreachable, stalled, cut off, reporting an error)
+    is raised at once as an `OllamaError`: asking again would only repeat the wait.
+    """
+    messages = [SystemMessage(system), HumanMessage(user)]
+    bound = model.bind(format=schema.model_json_schema())
+    last: Exception | None = None
+    for _ in range(attempts):
+        try:
+            reply = bound.invoke(messages)
+        except Exception as error:
+            raise _invoke_error(error, model) from error
+        try:
+            return schema.model_validate_json(_json_text(str(reply.content)))
+        except (pydantic.ValidationError, ValueError) as error:
+            last = error
+    raise MalformedReplyError(f"no valid {schema.__name__} after {attempts} tries: {last}")
+
+
+def _json_text(text: str) -> str:
+    """The JSON object in a reply (some models wrap it in a code fence despite `format`)."""
+    match = re.search(r"\{.*\}", text, re.S)
+    if match is None:
+        raise ValueError("the reply holds no JSON object")
+    return match.group(0)
 
 
 def build_chat_model(settings: Settings, model: str | None = None) -> ChatOllama:

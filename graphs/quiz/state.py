@@ -1,12 +1,22 @@
-"""The quiz graph's state: the quiz's settings, what has been asked, and the results."""
+"""The quiz graph's state: the quiz's settings, what has been asked, and the results.
+
+Everything here is plain data (the TypedDicts below are dicts at run time), so a
+checkpoint needs no custom types to be read back, and checkpoints written before these
+types existed load unchanged.
+"""
 
 from __future__ import annotations
 
 import operator
 from typing import Annotated, Literal, NotRequired, TypedDict
 
+from graphs.chat.state import PassageRef
+from tutor.learner.scheduling import Confidence
+from tutor.quiz.questions import Origin, QuestionKind
+
 Kind = Literal["mc", "tf", "short", "cloze", "mixed"]
 PickReason = Literal["review", "weak", "new", "named", "exam", "practice"]
+Ended = Literal["done", "stopped", "no material"]
 
 
 class QuizInput(TypedDict):
@@ -21,6 +31,110 @@ class QuizInput(TypedDict):
     seed: NotRequired[int]
 
 
+class QuestionState(TypedDict):
+    """A question as the state keeps it: `Question.model_dump()`, answer key included."""
+
+    kind: QuestionKind
+    prompt: str
+    options: list[str]
+    answer: str
+    explanation: str
+    topic: str
+    chunk_id: str
+    source: str
+    """The citation of the question's passage."""
+    origin: Origin
+
+
+class ShownQuestion(TypedDict):
+    """The question as `ask` shows it (the interrupt's value): never its answer."""
+
+    number: int
+    """1-based position in the quiz."""
+    total: int
+    kind: QuestionKind
+    question: str
+    options: list[str]
+    topic: str
+    topic_title: str
+    reason: PickReason | None
+    """Why this topic came next."""
+    exam: bool
+
+
+class Reply(TypedDict, total=False):
+    """The learner's reply that resumes `ask`: an answer, or a request to stop."""
+
+    answer: str
+    confidence: Confidence | None
+    stop: bool
+    """End the quiz now; the summary covers what was answered."""
+
+
+class GradedResult(TypedDict):
+    """One graded answer (an entry of `results`, what `tutor quiz --json` prints)."""
+
+    topic: str
+    kind: QuestionKind
+    question: str
+    options: list[str]
+    answer_given: str
+    """The answer as recorded: cleaned and cut to `MAX_GIVEN_CHARS`."""
+    correct: bool
+    key: str
+    explanation: str
+    source: str
+    """The citation of the question's passage."""
+    confidence: Confidence | None
+    made_offline: NotRequired[bool]
+    """Made offline because Ollama went away (absent in results of older quizzes)."""
+
+
+class TopicScore(TypedDict):
+    """A topic's line in the summary."""
+
+    topic: str
+    title: str
+    right: int
+    total: int
+
+
+class WeakTopic(TypedDict):
+    topic: str
+    title: str
+
+
+class QuizSummary(TypedDict):
+    """The quiz's report once it has ended."""
+
+    ended: Ended
+    asked: int
+    """Questions answered."""
+    planned: int
+    correct: int
+    per_topic: list[TopicScore]
+    """Weakest score first."""
+    weakest_topics: list[WeakTopic]
+    """The learner's weakest topics overall, after this quiz."""
+    review: list[str]
+    """Citations of the passages behind wrong answers, each once."""
+    rejected: int
+    fallbacks: int
+    made_offline: int
+    """Answered questions made offline because Ollama went away during the quiz."""
+    offline_reason: str | None
+    offline_notice: str | None
+    """One line saying how many questions were made offline and why, or None."""
+
+
+class OllamaGone(TypedDict):
+    """Ollama went away during the quiz: why, and in which process."""
+
+    reason: str
+    process: str
+    """`graphs.quiz.graph.PROCESS` of the process that met the outage."""
+
+
 class QuizState(TypedDict, total=False):
     n: int
     kind: Kind
@@ -32,13 +146,13 @@ class QuizState(TypedDict, total=False):
     asked: list[str]
     """Ids of the questions asked so far (none is asked twice in a quiz)."""
     used_chunks: list[str]
-    current: dict | None
-    """The question being asked (`Question.model_dump()`), with its passage text."""
+    current: QuestionState | None
+    """The question being asked, or being checked before it is."""
     passage: str
     """The text of the current question's passage (what verification and grading use)."""
     pending_topic: str
-    pending_passage: dict
-    """The passage picked to make the next question from (a `PassageRef`)."""
+    pending_passage: PassageRef
+    """The passage picked to make the next question from."""
     exhausted: list[str]
     """Topics with no usable question left in this quiz; picks skip them."""
     repick: bool
@@ -50,13 +164,15 @@ class QuizState(TypedDict, total=False):
     """Questions that failed verification and were never shown."""
     fallbacks: int
     """Slots where the model failed and the offline generator stepped in."""
-    reply: dict | None
-    """The learner's answer: {"answer": str, "confidence": "sure" | "unsure" | None}."""
-    graded: dict | None
-    results: Annotated[list[dict], operator.add]
-    """One entry per graded question, in order (what `tutor quiz --json` prints)."""
-    summary: dict | None
-    ollama_gone: dict | None
-    """{"reason", "process"} once Ollama went away during the quiz (`graphs.quiz.graph.PROCESS`)."""
+    reply: Reply | None
+    graded: GradedResult | None
+    """The answer just graded (None when the learner stopped instead)."""
+    results: Annotated[list[GradedResult], operator.add]
+    """One entry per graded question, in order."""
+    ended: Ended | None
+    """Set when the quiz must end early (no material left); `finish` then sums it up."""
+    summary: QuizSummary | None
+    ollama_gone: OllamaGone | None
+    """Set once Ollama went away during the quiz."""
     made_offline: bool
     """Whether the current question was made offline because Ollama went away."""

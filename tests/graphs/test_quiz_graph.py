@@ -13,15 +13,17 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 import graphs.quiz.graph
 from graphs.context import TutorContext
+from graphs.prompts import GENERATE_PROMPT, GRADE_PROMPT, VERIFY_PROMPT
 from tests.fakes import ScriptedChatModel
 from tutor.config import Settings
 from tutor.corpus.sentences import CachedEmbed
+from tutor.learner.records import GradedAnswer, LearnerEvent
 from tutor.learner.scheduling import rating_for
-from tutor.learner.store import GradedAnswer, LearnerEvent, LearnerStore
-from tutor.quiz.generate import GENERATE_PROMPT, GRADE_PROMPT, MAX_ATTEMPTS, VERIFY_PROMPT
+from tutor.learner.store import LearnerStore
+from tutor.quiz.generate import MAX_ATTEMPTS
 from tutor.quiz.grading import MAX_GIVEN_CHARS
 from tutor.quiz.questions import Question
-from tutor.runtime.chat import open_checkpointer
+from tutor.runtime.checkpoints import open_checkpointer
 from tutor.runtime.quiz_session import QuizSession
 
 

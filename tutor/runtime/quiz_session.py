@@ -9,12 +9,16 @@ import uuid
 from contextlib import suppress
 from dataclasses import dataclass
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.types import Command, StateSnapshot
 
 from graphs.context import TutorContext
 from graphs.quiz.graph import build
+from graphs.quiz.state import GradedResult, QuizSummary, ShownQuestion
+from tutor.config import Settings
 from tutor.errors import TutorError
-from tutor.runtime.chat import TutorCheckpointer
+from tutor.runtime.checkpoints import TutorCheckpointer, open_checkpointer
+from tutor.runtime.context import open_context
 from tutor.runtime.writer_lock import WriterLock
 
 
@@ -27,11 +31,11 @@ class QuizStep:
     """Where a quiz stands after a call."""
 
     quiz: str
-    question: dict | None
+    question: ShownQuestion | None
     """The question waiting for an answer (no answer key in it), if any."""
-    graded: dict | None
+    graded: GradedResult | None
     """The answer just graded, with the key, explanation and citation."""
-    summary: dict | None
+    summary: QuizSummary | None
     """The quiz's report once it has ended. If Ollama went away during the quiz,
     `made_offline` counts the answered questions made offline because of it and
     `offline_notice` says so in a line to show (None when there is nothing to say)."""
@@ -63,6 +67,20 @@ class QuizSession:
         self.graph = build().compile(checkpointer=checkpointer)
         self._shown: dict[str, int] = {}
         """Per quiz, the number of the question this session last returned as waiting."""
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        offline: bool = False,
+        learner: str | None = None,
+        chat_model: BaseChatModel | None = None,
+    ) -> QuizSession:
+        """Quizzes with real services; questions made offline when Ollama or its model is
+        missing (`context.offline_reason` says why)."""
+        context = open_context(settings, offline=offline, learner=learner, chat_model=chat_model)
+        return cls(context, open_checkpointer(settings))
 
     def start(
         self,

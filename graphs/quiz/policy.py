@@ -1,0 +1,276 @@
+"""The quiz's decisions as pure functions: which topic and passage come next, how an exam
+spreads its questions, which kind each question is, when the model is asked and when the
+offline generator steps in, what counts as Ollama gone, where the graph goes after a
+step, and the summary's arithmetic. The nodes in `graphs.quiz.graph` do the I/O and call
+these; the tests call them directly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from typing import Literal
+
+from graphs.chat.state import PassageRef
+from graphs.quiz.state import (
+    Ended,
+    GradedResult,
+    OllamaGone,
+    PickReason,
+    QuizState,
+    QuizSummary,
+    TopicScore,
+    WeakTopic,
+)
+from tutor.learner.records import TopicProgress
+from tutor.llm import OllamaError
+from tutor.quiz.cloze import reply_problem
+from tutor.quiz.grading import MAX_GIVEN_CHARS
+from tutor.quiz.questions import Question
+from tutor.text import clean_typed
+
+MODEL_ATTEMPTS = 3
+"""Generation attempts per question by the model before the offline generator steps in."""
+GIVE_UP_ATTEMPTS = 12
+"""Attempts per slot after which the topic counts as dry: nothing usable is left in it."""
+MIXED_KINDS = ("mc", "tf", "cloze")
+"""What a mixed quiz rotates through offline; with a model, short answers replace cloze."""
+DEFAULT_QUESTIONS = 5
+OLLAMA_GONE = frozenset({"unreachable", "timeout", "model_missing"})
+"""Failures every later call would meet too, so the rest of the quiz goes offline. A
+malformed reply, a cut stream or a server error is one question's bad luck: the next
+question asks the model again."""
+
+Step = Literal["ask", "generate", "pick", "finish"]
+
+
+# --- topics, passages and kinds ---------------------------------------------------------
+
+
+def choose_topic(
+    progress: list[TopicProgress], asked_in_quiz: Counter[str]
+) -> tuple[str, Literal["weak", "new", "practice"]]:
+    """The next topic: spread over topics first (fewest questions so far in this quiz),
+    then weak topics (evidence, mastery under 0.5, weakest first), then topics never tried
+    (in map order), then the rest by mastery."""
+
+    def group(row: TopicProgress) -> int:
+        if row.mastery.evidence > 0 and row.mastery.mastery < 0.5:
+            return 0
+        return 1 if row.mastery.evidence == 0 else 2
+
+    order = {row.topic: i for i, row in enumerate(progress)}
+    best = min(
+        progress,
+        key=lambda r: (
+            asked_in_quiz[r.topic],
+            group(r),
+            r.mastery.mastery if group(r) != 1 else 0.0,
+            order[r.topic],
+        ),
+    )
+    return best.topic, ("weak", "new", "practice")[group(best)]
+
+
+def allocate(n: int, weights: dict[str, float]) -> list[str]:
+    """`n` question slots spread over topics in proportion to their weights (largest
+    remainder), topics with the larger share first."""
+    total = sum(weights.values())
+    if n <= 0 or total <= 0:
+        return []
+    quotas = {t: n * w / total for t, w in weights.items()}
+    counts = {t: int(q) for t, q in quotas.items()}
+    by_remainder = sorted(quotas, key=lambda t: (-(quotas[t] - counts[t]), -weights[t], t))
+    for topic in by_remainder[: n - sum(counts.values())]:
+        counts[topic] += 1
+    ordered = sorted(counts, key=lambda t: (-counts[t], t))
+    return [t for t in ordered for _ in range(counts[t])]
+
+
+def next_topic(
+    state: QuizState, progress: Callable[[], list[TopicProgress]]
+) -> tuple[str, PickReason] | None:
+    """The topic of the next question made fresh (a due review comes before it): the
+    quiz's named topic, the exam's plan for this slot, else `choose_topic` over the
+    learner's `progress` (read only when needed) less the topics that ran dry. None when
+    every topic has."""
+    results = state.get("results", [])
+    exhausted = set(state.get("exhausted", []))
+    if state.get("topic"):
+        return state["topic"], "named"
+    plan = state.get("plan", []) if state.get("exam") else []
+    planned = plan[len(results)] if len(results) < len(plan) else None
+    if planned is not None and planned not in exhausted:
+        return planned, "exam"
+    rows = [row for row in progress() if row.topic not in exhausted]
+    if not rows:
+        return None
+    topic, reason = choose_topic(rows, Counter(r["topic"] for r in results))
+    return topic, "exam" if state.get("exam") else reason
+
+
+def reviewable(question: Question, asked: set[str], topic: str | None) -> bool:
+    """Whether a due question may be asked again now: not yet in this quiz, and on the
+    quiz's topic if it has one."""
+    return question.id not in asked and (not topic or question.topic == topic)
+
+
+def choose_passage(
+    found: Sequence[PassageRef], topic: str, used: set[str], *, reuse: bool = True
+) -> PassageRef | None:
+    """The best passage of `found` (in rank order) carrying `topic` (any, if none does)
+    and not used in this quiz yet; with `reuse`, a used one when all are (another
+    question can come from it)."""
+    on_topic = [p for p in found if topic in p["topics"]] or list(found)
+    fresh = [p for p in on_topic if p["chunk_id"] not in used]
+    choices = fresh or (on_topic if reuse else [])
+    return choices[0] if choices else None
+
+
+def kind_for(kind: str, number: int, with_model: bool) -> str:
+    """The kind of question `number` (0-based): the quiz's kind, or for a mixed quiz the
+    next in a rotation, which has short answers instead of cloze when a model can grade
+    them on meaning."""
+    if kind != "mixed":
+        return kind
+    rotation = ("mc", "tf", "short") if with_model else MIXED_KINDS
+    return rotation[number % len(rotation)]
+
+
+def picked(topic: str, reason: PickReason, passage: str, question: Question | None) -> dict:
+    """The state update for a new slot: its topic and passage, and the question when it
+    is a due review (else the question is made next)."""
+    return {
+        "pending_topic": topic,
+        "reason": reason,
+        "passage": passage,
+        "current": question.model_dump() if question is not None else None,
+        "attempts": 0,
+        "made_offline": False,
+        "repick": False,
+    }
+
+
+def dry_topic(state: QuizState, topic: str) -> dict:
+    """The state update for a topic with nothing usable left: another topic is picked,
+    unless the quiz is on this one topic, which then ends."""
+    if state.get("topic"):
+        return {"current": None, "ended": "no material"}
+    return {
+        "current": None,
+        "exhausted": [*state.get("exhausted", []), topic],
+        "repick": True,
+        "attempts": 0,
+    }
+
+
+def gives_up(attempts: int) -> bool:
+    """Whether the slot has been tried often enough to call its topic dry."""
+    return attempts >= GIVE_UP_ATTEMPTS
+
+
+# --- the model, and Ollama going away ---------------------------------------------------
+
+
+def may_ask_model(gone: OllamaGone | None, process: str) -> bool:
+    """Whether the quiz may ask the model now: not once Ollama has gone away during this
+    quiz in this `process` (a quiz resumed by another process, often after `ollama
+    serve`, asks again; one more failed call sends it offline again)."""
+    return gone is None or gone.get("process") != process
+
+
+def model_may_try(attempts: int) -> bool:
+    """Whether this attempt at a question asks the model (else the offline generator)."""
+    return attempts <= MODEL_ATTEMPTS
+
+
+def went_away(error: Exception, process: str) -> dict:
+    """The state update that takes the rest of the quiz offline, if `error` is one every
+    later call would meet too (`OLLAMA_GONE`); else no update."""
+    if isinstance(error, OllamaError) and error.kind in OLLAMA_GONE:
+        return {"ollama_gone": OllamaGone(reason=str(error), process=process)}
+    return {}
+
+
+def made_offline(question: Question, configured: bool, withheld: bool, gone_now: bool) -> bool:
+    """Whether a question counts as made offline because Ollama went away: an offline
+    question in a quiz with a model `configured`, made while the model was `withheld`
+    (gone earlier in this quiz) or because it went away just now."""
+    return question.origin != "ollama" and configured and (withheld or gone_now)
+
+
+def model_may_grade(question: Question, correct_by_rule: bool, answer: str) -> bool:
+    """Whether a short answer the rules found wrong goes to the model: not one cut to
+    MAX_GIVEN_CHARS, nor a paste or a list (the model would judge text the learner did not
+    give, or find the key somewhere in it)."""
+    if question.kind != "short" or correct_by_rule:
+        return False
+    text = clean_typed(answer)
+    return len(text) <= MAX_GIVEN_CHARS and reply_problem(text, question.answer) is None
+
+
+# --- where the graph goes ---------------------------------------------------------------
+
+
+def has_ended(state: QuizState) -> bool:
+    return state.get("ended") is not None or state.get("summary") is not None
+
+
+def after_pick_or_verify(state: QuizState) -> Step:
+    """After `pick` or `verify`: a question in hand (a due review, or one verified) goes
+    to the learner; none means one is made (again); a topic with nothing usable left sends
+    the quiz to another topic, or to its end when none has anything."""
+    if has_ended(state):
+        return "finish"
+    if state.get("repick"):
+        return "pick"
+    return "ask" if state.get("current") else "generate"
+
+
+def after_remember(state: QuizState) -> Literal["pick", "finish"]:
+    stopped = bool((state.get("reply") or {}).get("stop"))
+    return "finish" if stopped or len(state.get("results", [])) >= state["n"] else "pick"
+
+
+# --- the summary ------------------------------------------------------------------------
+
+
+def offline_notice(made: int, asked: int, reason: str | None) -> str | None:
+    """E.g. "3 of 5 questions were made offline: Ollama is not running at …"."""
+    if reason is None or made == 0:
+        return None
+    noun = "question was" if asked == 1 else "questions were"
+    return f"{made} of {asked} {noun} made offline: {reason}"
+
+
+def summarise(
+    state: QuizState, ended: Ended, titles: Mapping[str, str], weakest: list[WeakTopic]
+) -> QuizSummary:
+    """The quiz's report: scores per topic (weakest first), passages to review, and what
+    the model's failures cost. `titles` names the topics; `weakest` is the learner's
+    weakest topics overall."""
+    results: list[GradedResult] = state.get("results", [])
+    per_topic: dict[str, TopicScore] = {}
+    for r in results:
+        title = titles.get(r["topic"], r["topic"])
+        row = per_topic.setdefault(
+            r["topic"], TopicScore(topic=r["topic"], title=title, right=0, total=0)
+        )
+        row["total"] += 1
+        row["right"] += int(r["correct"])
+    made = sum(1 for r in results if r.get("made_offline"))
+    reason = (state.get("ollama_gone") or {}).get("reason")
+    return QuizSummary(
+        ended=ended,
+        asked=len(results),
+        planned=state.get("n", len(results)),
+        correct=sum(int(r["correct"]) for r in results),
+        per_topic=sorted(per_topic.values(), key=lambda r: (r["right"] / r["total"], r["topic"])),
+        weakest_topics=weakest,
+        review=list(dict.fromkeys(r["source"] for r in results if not r["correct"])),
+        rejected=state.get("rejected", 0),
+        fallbacks=state.get("fallbacks", 0),
+        made_offline=made,
+        offline_reason=reason,
+        offline_notice=offline_notice(made, len(results), reason),
+    )
