@@ -136,6 +136,11 @@ class Settings(BaseSettings):
         return self.topics_file or self.corpus_dir / "topics.toml"
 
     @property
+    def exam_path(self) -> Path:
+        """The exam's name and facts (`exam.toml` beside the topic map)."""
+        return self.corpus_dir / "exam.toml"
+
+    @property
     def catalog_path(self) -> Path:
         return self.data_dir / "tutor.sqlite"
 

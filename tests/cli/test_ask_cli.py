@@ -5,11 +5,13 @@ half-saved."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sqlite3
 from pathlib import Path
 
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
 from typer.testing import CliRunner
 
 from tests.fake_ollama import FakeOllama, refused_host
@@ -221,19 +223,37 @@ def test_doctor_reports_ollama_version_model_and_learner(runner, home, fake_olla
     assert "1 conversations and quizzes, 0 quiz answers" in checks["learner"]["detail"]
 
 
-def test_the_studio_graph_runs_with_no_context(home, monkeypatch) -> None:
-    """`langgraph dev` runs `graphs/chat/graph.py:graph` without a context: the services are
-    built from the environment, and with no Ollama the answer is offline."""
-    import graphs.context
-    from graphs.chat.graph import graph
+def _studio_graph(name: str):
+    """A graph loaded the way `langgraph dev` loads it: by the file path in langgraph.json."""
+    root = Path(__file__).parents[2]
+    config = json.loads((root / "langgraph.json").read_text())
+    path, attribute = config["graphs"][name].split(":")
+    spec = importlib.util.spec_from_file_location(f"studio_{name}", root / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, attribute)
 
-    monkeypatch.setattr(graphs.context, "_DEFAULT", None)
-    out = graph.invoke({"question": QUESTION})
+
+def test_the_studio_graphs_run_with_no_context(home) -> None:
+    """`langgraph dev` serves the chat and quiz graphs without a context: the services are
+    built from the environment, and with no Ollama the answer and the question are offline."""
+    import graphs.context
+
+    config = json.loads((Path(__file__).parents[2] / "langgraph.json").read_text())
+    assert set(config["graphs"]) == {"chat", "quiz"}
+
+    graphs.context.default_context.cache_clear()  # built afresh for this test's home
+    out = _studio_graph("chat").invoke({"question": QUESTION})
     assert out["mode"] == "offline" and "Ollama is not running" in out["notice"]
     assert out["sources"]
     assert (home / "learner.sqlite").exists()
-    config = json.loads((Path(__file__).parents[2] / "langgraph.json").read_text())
-    assert config["graphs"] == {"tutor": "./graphs/tutor.py:graph"}
+
+    # The server gives the quiz graph its checkpointer; the question waits in an interrupt.
+    quiz = _studio_graph("quiz").copy({"checkpointer": InMemorySaver()})
+    run = {"configurable": {"thread_id": "studio"}}
+    out = quiz.invoke({"n": 1, "kind": "cloze"}, run)
+    (shown,) = out["__interrupt__"]
+    assert shown.value["number"] == 1 and "_____" in shown.value["question"]
 
 
 def test_question_from_stdin_and_bad_questions(runner, home) -> None:

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tutor import cli
+from tutor.cli import quiz_loop, root
 from tutor.errors import TutorError
 from tutor.runtime.doctor import Check
 
@@ -25,7 +26,7 @@ def run_main(monkeypatch, capsys, error: BaseException) -> tuple[int, str, str]:
     def command() -> None:
         raise error
 
-    monkeypatch.setattr(cli, "app", command)
+    monkeypatch.setattr(root, "app", command)
     monkeypatch.setattr(sys, "argv", ["tutor"])
     monkeypatch.delenv("TUTOR_DEBUG", raising=False)
     with pytest.raises(SystemExit) as ended:
@@ -150,8 +151,8 @@ def test_quiz_question_and_feedback_show_material_text_as_plain_text(monkeypatch
     }
     graded = {"correct": False, "key": "[/a]", "explanation": MARKUP, "source": "x[/y].md"}
 
-    cli._show_question(cli.out, question)
-    cli._show_feedback(graded)
+    quiz_loop._show_question(root.out, question)
+    quiz_loop._show_feedback(graded)
 
     shown = capsys.readouterr().out
     assert "Question 1 of 2 · Drafts [/notes] (not tried yet)" in shown

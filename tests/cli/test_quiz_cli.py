@@ -4,10 +4,14 @@ against the fake Ollama server."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import zipfile
+from contextlib import closing
 
 from tests.fake_ollama import FakeOllama
 from tutor.cli import app
+from tutor.config import Settings
+from tutor.corpus.exam import load_exam
 
 GRADED_KEYS = {"topic", "kind", "question", "options", "answer_given", "correct", "key", "source"}
 
@@ -74,7 +78,14 @@ def test_anki_export_tags_missed_questions(runner, home, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "Wrote 2 questions" in result.stdout
     with zipfile.ZipFile(deck) as package:
-        assert any(name.startswith("collection") for name in package.namelist())
+        (collection,) = [n for n in package.namelist() if n.startswith("collection")]
+        package.extract(collection, tmp_path)
+    with closing(sqlite3.connect(tmp_path / collection)) as db:
+        (decks,) = db.execute("SELECT decks FROM col").fetchone()
+    # The deck is named after the exam in the corpus folder's exam.toml.
+    exam = load_exam(Settings().exam_path)
+    names = {deck["name"] for deck in json.loads(decks).values()}
+    assert f"{exam.short_name} (study tutor)" in names
 
 
 def test_model_questions_use_ollama_structured_output(runner, home, fake_ollama: FakeOllama):
@@ -107,12 +118,9 @@ def test_an_interrupted_quiz_resumes_where_it_stopped(runner, home) -> None:
     assert len(graded) == 1 and final["summary"]["ended"] == "stopped"
     # Input ended, so that quiz was closed; a quiz left waiting (e.g. a closed terminal)
     # is simulated by starting one and leaving it at its first question.
-    from tutor.config import Settings
-    from tutor.runtime.chat import open_checkpointer, open_context
     from tutor.runtime.quiz_session import QuizSession
 
-    settings = Settings()
-    session = QuizSession(open_context(settings, offline=True), open_checkpointer(settings))
+    session = QuizSession.open(Settings(), offline=True)
     waiting = session.start(n=2, kind="tf")
     session.close()
 
@@ -128,10 +136,10 @@ def test_an_interrupted_quiz_resumes_where_it_stopped(runner, home) -> None:
 
 
 def test_an_exam_stops_when_time_is_up(runner, home, monkeypatch) -> None:
-    import tutor.cli
+    import tutor.cli.quiz_loop
 
     clock = iter([0.0, 30.0, 61.0, 200.0, 400.0])
-    monkeypatch.setattr(tutor.cli.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(tutor.cli.quiz_loop.time, "monotonic", lambda: next(clock))
     result = runner.invoke(
         app, ["exam", "--n", "5", "--minutes", "1", "--offline", "--json"], input="A\nA\nA\n"
     )
@@ -147,7 +155,7 @@ def test_an_exam_in_json_prints_grades_only_after_the_last_answer(
 ) -> None:
     import sys
 
-    import tutor.cli
+    import tutor.cli.quiz_loop
 
     printed_before_answers: list[str] = []
     answers = iter(["A\n", "B\n", "C\n"])
@@ -158,7 +166,7 @@ def test_an_exam_in_json_prints_grades_only_after_the_last_answer(
         printed_before_answers.append(sys.stdout.buffer.getvalue().decode())
         return next(answers)
 
-    monkeypatch.setattr(tutor.cli, "_read_answer", read_answer)
+    monkeypatch.setattr(tutor.cli.quiz_loop, "_read_answer", read_answer)
     result = runner.invoke(app, ["exam", "--n", "3", "--offline", "--json"])
     assert result.exit_code == 0, result.output
     *graded, final = lines(result.stdout)
@@ -188,7 +196,8 @@ def test_an_answer_is_kept_when_old_checkpoints_cannot_be_pruned(home) -> None:
     import sqlite3
 
     from tutor.config import Settings
-    from tutor.runtime.chat import open_checkpointer, open_context
+    from tutor.runtime.checkpoints import open_checkpointer
+    from tutor.runtime.context import open_context
     from tutor.runtime.quiz_session import QuizSession
 
     settings = Settings()

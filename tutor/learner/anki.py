@@ -8,12 +8,16 @@ from pathlib import Path
 
 import genanki
 
+from tutor.corpus.exam import Exam
 from tutor.quiz.questions import Question
 
 # Anki identifies models and decks by number; derive them from names so that re-exporting
 # updates the same deck instead of creating a new one.
 MODEL_NAME = "Study tutor question"
-DECK_NAME = "Databricks GenAI Engineer Associate (study tutor)"
+
+
+def deck_name(exam: Exam) -> str:
+    return f"{exam.short_name} (study tutor)"
 
 
 def _stable_id(name: str) -> int:
@@ -45,10 +49,11 @@ def front(question: Question) -> str:
     return text
 
 
-def export_deck(answered: list[tuple[Question, int, int]], path: Path) -> int:
-    """Write the deck; returns how many notes. Questions answered wrong at least once are
-    tagged `missed`; every note is tagged with its topic."""
-    deck = genanki.Deck(_stable_id(DECK_NAME), DECK_NAME)
+def export_deck(answered: list[tuple[Question, int, int]], path: Path, exam: Exam) -> int:
+    """Write the exam's deck; returns how many notes. Questions answered wrong at least once
+    are tagged `missed`; every note is tagged with its topic."""
+    name = deck_name(exam)
+    deck = genanki.Deck(_stable_id(name), name)
     for question, _right, wrong in answered:
         tags = [question.topic] + (["missed"] if wrong else [])
         deck.add_note(
