@@ -9,34 +9,28 @@ left to do by comparing the two stores, so it converges on the same state.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
-import json
 import os
-import socket
 import stat
 import time
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-from filelock import FileLock, Timeout
 
 from tutor.config import Settings
 from tutor.corpus.catalog import Catalog, ChunkRecord, FileRecord
 from tutor.corpus.chunking import Chunk, chunk_document, embedding_text
 from tutor.corpus.documents import SkipFile, load_document, one_line
 from tutor.corpus.embeddings import Embedder
+from tutor.corpus.lock import IndexLock
 from tutor.corpus.topics import TopicTagger, load_topics
 from tutor.corpus.vectors import VectorStore
-from tutor.errors import IndexBusyError, IndexMismatchError, TutorError
-from tutor.storage import storage_problem
+from tutor.errors import IndexMismatchError
 from tutor.text import printable_name
 
 EMBED_BATCH = 256
 """Chunks embedded and written per step: bounds the work an interruption can waste."""
-IGNORED_NAMES = {"topics.toml"}
+IGNORED_NAMES = {"topics.toml", "exam.toml"}
 """Files that live in the corpus but are not study material."""
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -180,61 +174,6 @@ def read_file(path: Path, settings: Settings) -> bytes:
 
 def _under(path: str, roots: list[Path]) -> bool:
     return any(path == str(r) or path.startswith(str(r) + os.sep) for r in roots)
-
-
-class IndexLock:
-    """One writer per data dir; a second one is refused with the holder's details."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._data_dir = settings.data_dir
-        self._lock = FileLock(settings.lock_path, blocking=False)
-        self._owner = settings.lock_path.with_suffix(".owner")
-
-    def __enter__(self) -> IndexLock:
-        try:
-            self._data_dir.mkdir(parents=True, exist_ok=True)
-            self._lock.acquire()
-        except Timeout:
-            raise IndexBusyError(
-                f"another `tutor index` is already writing this index ({self.holder()}); "
-                "wait for it to finish, then run this again"
-            ) from None
-        except OSError as error:  # a read-only data dir, or a full disk
-            raise self._cannot_lock(error) from None
-        try:
-            self._owner.write_text(
-                json.dumps(
-                    {
-                        "pid": os.getpid(),
-                        "user": getpass.getuser(),
-                        "host": socket.gethostname(),
-                        "started": time.time(),
-                    }
-                )
-            )
-        except OSError as error:
-            with suppress(OSError):  # leave no half-written owner file behind
-                self._owner.unlink(missing_ok=True)
-            self._lock.release()
-            raise self._cannot_lock(error) from None
-        return self
-
-    def _cannot_lock(self, error: OSError) -> TutorError:
-        return TutorError(
-            f"cannot lock the index in the data dir {self._data_dir}: {storage_problem(error)}"
-        )
-
-    def __exit__(self, *exc: object) -> None:
-        self._owner.unlink(missing_ok=True)
-        self._lock.release()
-
-    def holder(self) -> str:
-        try:
-            owner = json.loads(self._owner.read_text())
-            started = time.strftime("%H:%M:%S", time.localtime(owner["started"]))
-            return f"pid {owner['pid']} on {owner['host']}, started {started}"
-        except (OSError, ValueError, KeyError):
-            return "holder unknown"
 
 
 class Indexer:
@@ -393,3 +332,14 @@ def _metadata(record: ChunkRecord, topics: list[str]) -> dict:
         "content_hash": record.content_hash,
         "topics": ",".join(topics),
     }
+
+
+def index(
+    paths: Iterable[Path | str] | None = None,
+    *,
+    settings: Settings | None = None,
+    rebuild: bool = False,
+) -> IndexSummary:
+    """Index study material incrementally (default: the corpus folder) and say what changed."""
+    roots = [Path(p).expanduser().resolve() for p in paths] if paths else None
+    return Indexer(settings or Settings()).run(roots, rebuild=rebuild)

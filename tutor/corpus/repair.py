@@ -27,7 +27,8 @@ from tutor.corpus.catalog import Catalog, ChunkRecord, FileRecord
 from tutor.corpus.chunking import Chunk, chunk_document
 from tutor.corpus.documents import SkipFile, load_document
 from tutor.corpus.embeddings import Embedder
-from tutor.corpus.index import Indexer, IndexLock, IndexSummary, ProgressCallback, _metadata
+from tutor.corpus.index import Indexer, IndexSummary, ProgressCallback, _metadata
+from tutor.corpus.lock import IndexLock
 from tutor.corpus.vectors import VectorStore, VectorStoreError, set_aside_damaged_store
 
 NAMED_FILES = 3

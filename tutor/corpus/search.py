@@ -163,3 +163,14 @@ def _passage(rank: int, record: ChunkRecord, score: float, similarity: float) ->
         score=score,
         similarity=similarity,
     )
+
+
+def search(query: str, k: int = 5, *, settings: Settings | None = None) -> list[Passage]:
+    """The k passages of the indexed material that best answer `query`, best first.
+
+    Opens the index for this one query; to ask many, open a `HybridRetriever` once."""
+    retriever = HybridRetriever.open(settings or Settings())
+    try:
+        return retriever.search(query, k)
+    finally:
+        retriever.close()

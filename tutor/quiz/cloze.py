@@ -65,7 +65,7 @@ _LIST_SEPARATOR = re.compile(r"[,;/|\n\u2022]|\bor\b|(?<!\S)[-*](?!\S)", re.IGNO
 _PASS = re.compile(r"^(skip|pass|next)[\s?!.]*$")
 _GIVE_UP = re.compile(r"^(no idea|i don'?t know|i do not know|idk|dunno|not sure)[\s?!.]*$")
 
-Grade = Literal["right", "wrong", "skipped"]
+CheckResult = Literal["right", "wrong", "skipped"]
 
 
 def _plain(reply: str) -> str:
@@ -185,23 +185,33 @@ def _items(text: str) -> list[str]:
     return [item for item in _LIST_SEPARATOR.split(text) if item.strip(" .!?\t")]
 
 
-def grade_reply(reply: str, answer: str) -> Grade:
+def grade_reply(reply: str, answer: str) -> CheckResult:
     """Right, wrong or skipped, forgiving case, articles, plurals, typos and acronyms.
     A pasted passage or a list of terms is wrong (`reply_problem` says why)."""
+    return judge_reply(reply, answer)[0]
+
+
+def judge_reply(reply: str, answer: str) -> tuple[CheckResult, str]:
+    """`grade_reply`'s verdict and, in a few words, why."""
     if is_pass(reply):
-        return "skipped"
-    if is_give_up(reply) or reply_problem(reply, answer) is not None:
-        return "wrong"
+        return "skipped", "skipped"
+    if is_give_up(reply):
+        return "wrong", "no answer given"
+    problem = reply_problem(reply, answer)
+    if problem is not None:
+        return "wrong", problem
     given, key = _normalise(reply), _normalise(answer)
     if not given:
-        return "wrong"
-    if given == key or f" {key} " in f" {given} ":
-        return "right"
+        return "wrong", "no answer given"
+    if given == key:
+        return "right", "matches the key"
+    if f" {key} " in f" {given} ":
+        return "right", "names the key"
     if len(key) >= 5 and SequenceMatcher(None, given, key).ratio() >= FUZZY_MATCH:
-        return "right"
+        return "right", "the key, misspelt"
     if _initials(key) == given.replace(" ", "") or _initials(given) == key.replace(" ", ""):
-        return "right"
-    return "wrong"
+        return "right", "the key's acronym or expansion"
+    return "wrong", "does not match the key"
 
 
 def _normalise(text: str) -> str:

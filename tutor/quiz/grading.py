@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 
 from tutor.corpus.sentences import Embed
-from tutor.quiz.cloze import grade_reply, reply_problem
-from tutor.quiz.questions import Question
+from tutor.quiz.cloze import judge_reply
+from tutor.quiz.questions import TRUE_FALSE, Question
 from tutor.text import clean_typed
 
 LETTERS = "ABCD"
@@ -27,11 +27,15 @@ _FALSE = {"false", "f", "no", "n", "incorrect", "wrong"}
 
 
 @dataclass(frozen=True)
-class QuizGrade:
+class Grade:
+    """A graded answer: right or wrong, the answer as understood, and why."""
+
     correct: bool
     given: str
     """The answer as understood: the chosen option's text, True/False, or the reply
     (without control characters, at most `MAX_GIVEN_CHARS` long)."""
+    reason: str
+    """In a few words why it is right or wrong ("matches the key", "picked B: …")."""
 
 
 def option_given(reply: str, question: Question) -> str | None:
@@ -77,35 +81,53 @@ def answer_problem(reply: str, kind: str, options: list[str]) -> str | None:
     return None
 
 
-def grade_answer(reply: str, question: Question, embed: Embed | None = None) -> QuizGrade:
-    """Multiple choice and true/false exactly; cloze and short answers forgivingly (case,
-    articles, plurals, typos, acronyms), short answers also on meaning when an embedder is
-    at hand. A free-text answer far longer than its key is wrong by rule: pasting the whole
-    passage, or every option, must not score."""
-    text = clean_typed(reply)
+def grade(
+    answer: str,
+    key: str,
+    *,
+    kind: str = "cloze",
+    options: list[str] | None = None,
+    embed: Embed | None = None,
+) -> Grade:
+    """Grade one answer against its key, as the quiz does.
+
+    `kind` is "mc" or "tf" (the answer picks an option: a letter, a number or its text;
+    `options` lists them, True/False by default for "tf") or "cloze"/"short" (free text,
+    forgiving case, articles, plurals, typos and acronyms; a short answer also on meaning
+    when `embed` is given). A free-text answer far longer than its key is wrong by rule:
+    pasting the whole passage, or every option, must not score.
+    """
+    text = clean_typed(answer)
     given = _bounded(text)
-    if question.kind in ("mc", "tf"):
-        chosen = _option(text, question.kind, question.options)
+    if kind in ("mc", "tf"):
+        choices = options or (TRUE_FALSE if kind == "tf" else [])
+        chosen = _option(text, kind, choices)
         if chosen is None:
-            return QuizGrade(False, given)
-        return QuizGrade(chosen == question.answer, chosen)
-    if reply_problem(text, question.answer) is not None:  # a paste or a list of terms
-        return QuizGrade(False, given)
-    if grade_reply(text, question.answer) == "right":
-        return QuizGrade(True, given)
-    if question.kind == "short" and embed is not None and _same_meaning(text, question, embed):
-        return QuizGrade(True, given)
-    return QuizGrade(False, given)
+            return Grade(False, given, answer_problem(text, kind, choices) or "not an option")
+        if chosen == key:
+            return Grade(True, chosen, "the right option")
+        return Grade(False, chosen, f"picked {chosen!r}; the answer is {key!r}")
+    result, reason = judge_reply(text, key)
+    if result == "right":
+        return Grade(True, given, reason)
+    if kind == "short" and embed is not None and _same_meaning(text, key, embed):
+        return Grade(True, given, "means the same as the key")
+    return Grade(False, given, reason)
+
+
+def grade_answer(reply: str, question: Question, embed: Embed | None = None) -> Grade:
+    """Grade a reply to a quiz question (see `grade`)."""
+    return grade(reply, question.answer, kind=question.kind, options=question.options, embed=embed)
 
 
 def _bounded(text: str) -> str:
     return text if len(text) <= MAX_GIVEN_CHARS else text[: MAX_GIVEN_CHARS - 1] + "…"
 
 
-def _same_meaning(reply: str, question: Question, embed: Embed) -> bool:
-    key_words = set(re.findall(r"[a-z0-9]{3,}", question.answer.lower()))
+def _same_meaning(reply: str, key: str, embed: Embed) -> bool:
+    key_words = set(re.findall(r"[a-z0-9]{3,}", key.lower()))
     given_words = set(re.findall(r"[a-z0-9]{3,}", reply.lower()))
     if not key_words or len(key_words & given_words) / len(key_words) < KEY_TERMS_SHARED:
         return False
-    vectors = embed([reply, question.answer])
+    vectors = embed([reply, key])
     return float(vectors[0] @ vectors[1]) >= MEANING_MATCH
