@@ -15,7 +15,7 @@ from textual.color import Color
 from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar, Static
 
-import tutor.tui.screens.library as library_screen
+import tutor.tui.services as services_module
 from tests.tui.pilot import run, until
 from tutor.config import PROJECT_CORPUS, Settings
 from tutor.corpus.index import Indexer, IndexLock
@@ -67,7 +67,7 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 
             super().__init__(settings, embedder, report)
 
-    monkeypatch.setattr(library_screen, "Indexer", HeldIndexer)
+    monkeypatch.setattr(services_module, "Indexer", HeldIndexer)
     return held
 
 

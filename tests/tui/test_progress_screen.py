@@ -18,8 +18,9 @@ from textual_plotext import PlotextPlot
 from tests.tui.pilot import run, until
 from tutor.config import Settings
 from tutor.learner.mastery import DAY, estimate
+from tutor.learner.records import GradedAnswer, LearnerEvent
 from tutor.learner.scheduling import rating_for, when_due
-from tutor.learner.store import GradedAnswer, LearnerEvent, LearnerStore
+from tutor.learner.store import LearnerStore
 from tutor.quiz.questions import Question
 from tutor.runtime.chat import TutorChat
 from tutor.tui.app import TutorApp

@@ -65,18 +65,6 @@ def open_default_chat(settings: Settings) -> TutorChat:
     return TutorChat.open(settings)
 
 
-def index_is_empty(settings: Settings) -> bool:
-    from tutor.corpus.catalog import Catalog
-
-    catalog = Catalog.open_for_reading(settings.catalog_path)
-    if catalog is None:
-        return True
-    try:
-        return catalog.count_chunks() == 0
-    finally:
-        catalog.close()
-
-
 class TutorApp(App):
     """The study tutor. Tests pass `chat` (with a fake model) or `settings`."""
 
@@ -136,7 +124,7 @@ class TutorApp(App):
         # asking Ollama all take time: off the UI thread, after the first paint.
         try:
             from tutor.config import Settings
-            from tutor.tui.services import Services
+            from tutor.tui.services import Services, index_is_empty
 
             chat = self.chat
             if chat is None:
@@ -160,13 +148,12 @@ class TutorApp(App):
     def _first_index(self, settings: Settings) -> None:
         """Index the bundled material on a fresh data dir; the chat shows the progress and
         keeps the questions typed meanwhile."""
-        from tutor.corpus.index import Indexer
+        from tutor.tui.services import index_material
         from tutor.tui.widgets.index_progress import ProgressRelay
 
         screen = self.chat_screen
         self.call_from_thread(screen.indexing_started)
-        progress = ProgressRelay(self, screen.indexing_progress)
-        summary = Indexer(settings, progress=progress).run()
+        summary = index_material(settings, progress=ProgressRelay(self, screen.indexing_progress))
         self.call_from_thread(screen.indexing_finished, summary)
 
     async def _services_loaded(self, services: Services) -> None:
@@ -198,12 +185,10 @@ class TutorApp(App):
 
     @work(thread=True, exclusive=True, group="reconnect", exit_on_error=False)
     def _reconnect(self, quiet: bool, settings: Settings | None = None) -> None:
-        from tutor.llm import server_status
-
         services = self.services
         assert services is not None
         try:
-            if quiet and server_status(services.settings).error is not None:
+            if quiet and services.server_status().error is not None:
                 return  # still away: nothing to say
             was_offline = services.offline
             reason = services.reconnect(settings)

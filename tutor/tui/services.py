@@ -1,16 +1,33 @@
 """What the app's screens work with once the tutor has loaded: one `TutorChat` (its
 context holds the retriever, learner store and chat model) and quizzes over the same
-services. Screens call these, never chromadb or ollama directly."""
+services. Screens and widgets reach the index, the learner store and the Ollama server
+through these (the methods, or the module functions below before the tutor has loaded),
+never directly: `tests/tui/test_layers.py` checks their imports."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from graphs.context import TutorContext
+from tutor import llm
 from tutor.config import Settings
+from tutor.corpus.catalog import Catalog
+from tutor.corpus.index import Indexer
+from tutor.corpus.library import folders_to_index, read_library
 from tutor.learner.store import LearnerStore
-from tutor.runtime.chat import ASKED_OFFLINE, SET_OFFLINE, TutorChat, choose_mode
+from tutor.runtime.chat import TutorChat
+from tutor.runtime.context import ASKED_OFFLINE, SET_OFFLINE, reconnected
 from tutor.runtime.quiz_session import QuizSession
+
+if TYPE_CHECKING:
+    from tutor.corpus.index import IndexSummary, ProgressCallback
+    from tutor.corpus.library import Library
+    from tutor.learner.records import SessionInfo, TopicProgress
+    from tutor.llm import PullProgress, ServerStatus
 
 
 @dataclass
@@ -63,30 +80,106 @@ class Services:
 
         Blocks on the network: call it from a worker, between turns.
         """
-        context = self.chat.context
-        settings = settings or context.settings
-        offline, reason = choose_mode(settings, False)
-        model = None
-        if not offline:
-            from tutor.llm import build_chat_model
-
-            model = build_chat_model(settings)
-        with self._lock:
-            context.settings = settings
-            context.learner = None  # the settings' learner from now on
-            context.chat_model = model
-            context.offline = offline
-            context.offline_reason = reason
-        return reason
+        context = reconnected(self.chat.context, settings)
+        self._use(context)
+        return context.offline_reason
 
     def go_offline(self, reason: str) -> None:
         """Ollama failed mid-session: answer offline (the app looks for it again later)."""
-        context = self.chat.context
+        self._use(self.chat.context.without_model(reason))
+
+    def _use(self, context: TutorContext) -> None:
+        """The chat and the quizzes run with `context` from their next turn or step."""
         with self._lock:
-            context.chat_model = None
-            context.offline = True
-            context.offline_reason = reason
+            self.chat.context = context
+            if self._quiz is not None:
+                self._quiz.context = context
 
     def index_changed(self) -> None:
         """The material was reindexed: quizzes build their question bank afresh."""
         self.chat.context.forget_question_bank()
+
+    # --- the learner's records -----------------------------------------------------------
+
+    def weak_topics(self, count: int) -> list[TopicProgress]:
+        """The learner's `count` weakest topics, weakest first (reads SQLite: from a worker)."""
+        context = self.chat.context.ready()
+        return context.learner_store.weak_topics(context.learner_name, context.topics.topics, count)
+
+    def conversations(self, limit: int = 30) -> list[SessionInfo]:
+        """The learner's earlier chats (not quizzes), most recently active first."""
+        sessions = self.store.sessions(self.learner, limit=limit)
+        return [session for session in sessions if session.mode not in ("quiz", "exam")]
+
+    # --- the study material --------------------------------------------------------------
+
+    def library(self, added: Iterable[Path] = ()) -> Library:
+        """Every library folder (and `added` ones) with its files' index state. Hashes every
+        file: call it from a worker."""
+        return read_library(self.settings, added)
+
+    def index(
+        self,
+        roots: Sequence[Path] | None = None,
+        progress: ProgressCallback | None = None,
+        *,
+        added: Iterable[Path] = (),
+    ) -> IndexSummary:
+        """Index `roots` (default: every library folder and `added`), then let quizzes build
+        their question bank afresh. Blocks: call it from a worker. Raises `IndexBusyError`
+        while another run holds the index."""
+        settings = self.settings
+        summary = index_material(settings, roots or folders_to_index(settings, added), progress)
+        self.index_changed()
+        return summary
+
+    # --- the Ollama server ---------------------------------------------------------------
+
+    def at_host(self, host: str | None = None) -> Settings:
+        """The settings in use, pointed at another Ollama host (None: the one in use)."""
+        settings = self.settings
+        return settings.model_copy(update={"ollama_host": host}) if host else settings
+
+    def server_status(self, model: str | None = None, *, host: str | None = None) -> ServerStatus:
+        """The Ollama server in use (or the one at `host`): reachable or why not, its
+        version and models, and whether it has `model` (default: the configured one).
+        Blocks on the network for 2 s at most."""
+        return llm.server_status(self.at_host(host), model)
+
+    def pull(
+        self,
+        model: str,
+        on_progress: Callable[[PullProgress], None],
+        *,
+        host: str | None = None,
+    ) -> None:
+        """Download `model` into the Ollama server in use (or the one at `host`), handing
+        each progress line to `on_progress`. Blocks until it is done or fails."""
+        llm.pull_model(self.at_host(host), model, on_progress)
+
+
+# --- before the tutor has loaded (the app's loader) ---------------------------------------
+
+model_matches = llm.model_matches
+"""Whether an installed model name is the wanted one ("llama3.2" is "llama3.2:latest")."""
+
+
+def index_is_empty(settings: Settings) -> bool:
+    """Whether nothing is indexed yet (a fresh data dir): the loader indexes first."""
+    catalog = Catalog.open_for_reading(settings.catalog_path)
+    if catalog is None:
+        return True
+    try:
+        return catalog.count_chunks() == 0
+    finally:
+        catalog.close()
+
+
+def index_material(
+    settings: Settings,
+    roots: Sequence[Path] | None = None,
+    progress: ProgressCallback | None = None,
+) -> IndexSummary:
+    """Index `roots` (default: the corpus folder) incrementally, reporting each step to
+    `progress`. Blocks (reads files, loads the embedding model): call it from a worker."""
+    return Indexer(settings, progress=progress).run(list(roots) if roots else None)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from tutor.errors import one_line
 
 if TYPE_CHECKING:
     from tutor.tui.services import Services
+
+T = TypeVar("T")
 
 
 class TutorScreen(Screen):
@@ -37,3 +43,27 @@ class TutorScreen(Screen):
 
     async def services_changed(self, services: Services) -> None:
         """Override: the mode, model or learner changed (Settings, or Ollama came back)."""
+
+    def notify_error(self, title: str, error: BaseException) -> None:
+        """A failure, in one line: the app carries on."""
+        self.notify(one_line(error), title=title, severity="error", markup=False)
+
+    def read_in_worker(
+        self, group: str, read: Callable[[], T], show: Callable[[T], object], *, title: str
+    ) -> None:
+        """Run `read` (SQLite, the index, the network: slow) in a thread worker and hand its
+        result to `show` on the UI thread, unless a newer read in the same `group` replaced
+        it meanwhile: stale results never show. A failure is a notification titled `title`."""
+
+        def run() -> None:
+            worker = get_current_worker()
+            try:
+                result = read()
+            except Exception as error:  # any failure becomes a notification, never a crash
+                if not worker.is_cancelled:
+                    self.app.call_from_thread(self.notify_error, title, error)
+                return
+            if not worker.is_cancelled:
+                self.app.call_from_thread(show, result)
+
+        self.run_worker(run, group=group, exclusive=True, thread=True, exit_on_error=False)

@@ -17,9 +17,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import get_current_worker
 
-from tutor.errors import TurnCancelled, one_line
+from tutor.errors import TurnCancelled
 from tutor.tui.screens.base import TutorScreen
 from tutor.tui.screens.sessions import SessionPicker
 from tutor.tui.widgets.citation_panel import CitationPanel
@@ -32,15 +31,8 @@ from tutor.tui.widgets.weak_topics import SHOWN, WeakTopics
 if TYPE_CHECKING:
     # The tutor's modules load in the app's loader, after the first paint.
     from tutor.corpus.index import IndexSummary
-    from tutor.learner.store import TopicProgress
     from tutor.runtime.chat import TurnResult, TutorChat
     from tutor.tui.services import Services
-
-
-def weakest(chat: TutorChat) -> list[TopicProgress]:
-    """The sidebar's rows (reads SQLite: call it from a worker)."""
-    context = chat.context.ready()
-    return context.learner_store.weak_topics(context.learner_name, context.topics.topics, SHOWN)
 
 
 def banner_text(reason: str | None) -> str:
@@ -123,18 +115,15 @@ class ChatScreen(TutorScreen):
             banner.update(banner_text(services.chat.context.offline_reason))
         self._refresh_weakest()
 
-    @work(thread=True, exclusive=True, group="weakest", exit_on_error=False)
     def _refresh_weakest(self) -> None:
-        if self.chat is None:
-            return
-        try:
-            rows = weakest(self.chat)
-        except Exception as error:
-            self.app.call_from_thread(self._notify_error, "Weak topics", error)
-            return
-        # A newer read (after another answer) replaces this one: never show stale rows.
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.query_one(WeakTopics).show, rows)
+        # A newer read (after another answer) replaces this one: never stale rows.
+        if (services := self.services) is not None:
+            self.read_in_worker(
+                "weakest",
+                lambda: services.weak_topics(SHOWN),
+                self.query_one(WeakTopics).show,
+                title="Weak topics",
+            )
 
     # --- first-run indexing (the app's loader reports here) ----------------------------
 
@@ -234,15 +223,12 @@ class ChatScreen(TutorScreen):
         self._ask_next()
 
     async def _failed(self, question: str, exchange: Exchange, error: Exception) -> None:
-        self._notify_error("The tutor could not answer", error)
+        self.notify_error("The tutor could not answer", error)
         box = self.query_one(QuestionInput)
         if not box.value:  # never overwrite what the learner is typing now
             box.value = question
             box.cursor_position = len(question)
         await self._ended(exchange, "(failed)")
-
-    def _notify_error(self, title: str, error: Exception) -> None:
-        self.notify(one_line(error), title=title, severity="error", markup=False)
 
     # --- citations -----------------------------------------------------------------------
 
@@ -280,11 +266,10 @@ class ChatScreen(TutorScreen):
         await self._show_conversation([])
 
     def action_resume(self) -> None:
-        if self.chat is None or self._busy:
+        if self.services is None or self._busy:
             self.notify("Wait for the answer to finish (Esc stops it).", severity="warning")
             return
-        store, learner = self.chat.store, self.chat.context.learner_name
-        chats = [s for s in store.sessions(learner, limit=30) if s.mode not in ("quiz", "exam")]
+        chats = self.services.conversations()
         if not chats:
             self.notify("No earlier conversations yet.")
             return

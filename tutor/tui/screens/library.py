@@ -10,28 +10,23 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import get_current_worker
 
-from tutor.corpus.index import Indexer, IndexSummary
-from tutor.corpus.library import (
-    Library,
-    check_folder,
-    folders_to_index,
-    library_roots,
-    read_library,
-)
+from tutor.corpus.library import Library, check_folder, library_roots
 from tutor.errors import IndexBusyError, TutorError, one_line
 from tutor.tui.screens.base import TutorScreen
-from tutor.tui.services import Services
 from tutor.tui.widgets.index_progress import IndexProgress, ProgressRelay
 from tutor.tui.widgets.library_tree import LibraryTree
+
+if TYPE_CHECKING:
+    from tutor.corpus.index import IndexSummary
+    from tutor.tui.services import Services
 
 
 def status_text(library: Library) -> str:
@@ -57,26 +52,6 @@ class LibraryScreen(TutorScreen):
         Binding("a", "add_folder", "Add folder"),
         Binding("escape", "to_list", "Back to the list", show=False),
     ]
-    DEFAULT_CSS = """
-    LibraryScreen #library-status {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-        color: $text-muted;
-    }
-    LibraryScreen #index-report {
-        height: auto;
-        max-height: 8;
-        background: $boost;
-        border-top: hkey $primary;
-    }
-    LibraryScreen #folder {
-        border: tall $primary;
-    }
-    LibraryScreen #folder:focus {
-        border: tall $accent;
-    }
-    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -109,18 +84,13 @@ class LibraryScreen(TutorScreen):
 
     # --- the listing ---------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="library", exit_on_error=False)
     def refresh_library(self) -> None:
         """Read every folder's file states again (hashes the files: off the UI thread)."""
-        if self.services is None:
-            return
-        try:
-            library = read_library(self.services.settings, list(self._added))
-        except Exception as error:
-            self.app.call_from_thread(self._notify_error, "Library", error)
-            return
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, library)
+        services, added = self.services, list(self._added)
+        if services is not None:
+            self.read_in_worker(
+                "library", lambda: services.library(added), self._show, title="Library"
+            )
 
     def _show(self, library: Library) -> None:
         self.library = library
@@ -144,7 +114,7 @@ class LibraryScreen(TutorScreen):
         try:
             folder = check_folder(event.value, roots)
         except TutorError as error:
-            self._notify_error("Add a folder", error)
+            self.notify_error("Add a folder", error)
             return
         event.input.clear()
         self._added.append(folder)
@@ -182,9 +152,7 @@ class LibraryScreen(TutorScreen):
         services = self.services
         assert services is not None
         try:
-            settings = services.settings
-            roots = folders or folders_to_index(settings, list(self._added))
-            summary = Indexer(settings, progress=progress).run(roots)
+            summary = services.index(folders, progress, added=list(self._added))
         except Exception as error:  # any failure is a notification; the app carries on
             self.app.call_from_thread(self._failed, error)
         else:
@@ -193,8 +161,6 @@ class LibraryScreen(TutorScreen):
     def _indexed(self, summary: IndexSummary) -> None:
         self.indexing = False
         self.query_one(IndexProgress).finish(summary)
-        if self.services is not None:
-            self.services.index_changed()
         if not summary.usable:
             self.notify("Nothing usable was found to index.", title="Library", severity="warning")
         self.refresh_library()
@@ -203,8 +169,5 @@ class LibraryScreen(TutorScreen):
         self.indexing = False
         self.query_one(IndexProgress).fail(one_line(error))
         busy = isinstance(error, IndexBusyError)
-        self._notify_error("Index busy" if busy else "Indexing failed", error)
+        self.notify_error("Index busy" if busy else "Indexing failed", error)
         self.refresh_library()
-
-    def _notify_error(self, title: str, error: Exception) -> None:
-        self.notify(one_line(error), title=title, severity="error", markup=False)

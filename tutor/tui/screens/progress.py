@@ -4,7 +4,6 @@ and when the learner changes; nothing here writes."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -14,11 +13,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
 from tutor.errors import one_line
+from tutor.learner.records import TopicProgress
+from tutor.learner.report import ProgressReport, read_progress
 from tutor.learner.scheduling import when_due
-from tutor.learner.store import TopicProgress
 from tutor.tui.screens.base import TutorScreen
 from tutor.tui.widgets.progress_plot import MasteryPlot
-from tutor.tui.widgets.progress_report import ProgressReport, read_progress
 from tutor.tui.widgets.progress_reviews import ReviewsDue, plural
 from tutor.tui.widgets.progress_table import MasteryTable
 
@@ -45,13 +44,6 @@ class ProgressScreen(TutorScreen):
         Binding("r", "refresh", "Refresh"),
         Binding("o", "order", "Order"),
     ]
-    DEFAULT_CSS = """
-    ProgressScreen #detail {
-        height: 2;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -98,7 +90,7 @@ class ProgressScreen(TutorScreen):
             context = services.chat.context.ready()
             assert context.learner_store is not None and context.topics is not None
             report = read_progress(
-                context.learner_store, context.learner_name, context.topics.topics, time.time()
+                context.learner_store, context.learner_name, context.topics.topics, history=True
             )
         except Exception as error:  # any failure becomes a notification, never a traceback
             if not worker.is_cancelled:

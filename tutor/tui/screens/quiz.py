@@ -16,12 +16,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, Footer, Header, Label, LoadingIndicator
 
-from tutor.errors import one_line
 from tutor.runtime.quiz_session import QuizStep
 from tutor.tui.screens.base import TutorScreen
+from tutor.tui.screens.quiz_confirm import ConfirmStop
 from tutor.tui.services import Services
 from tutor.tui.widgets.quiz_card import QuizCard, picks_option
-from tutor.tui.widgets.quiz_confirm import ConfirmStop
 from tutor.tui.widgets.quiz_countdown import QuizCountdown
 from tutor.tui.widgets.quiz_feedback import QuizFeedback
 from tutor.tui.widgets.quiz_progress import QuizProgress
@@ -57,26 +56,6 @@ class QuizScreen(TutorScreen):
         Binding("n,enter", "again", "New quiz"),
         Binding("escape", "stop", "End quiz"),
     ]
-    DEFAULT_CSS = """
-    QuizScreen #quiz-views {
-        height: 1fr;
-        background: $surface;
-    }
-    QuizScreen #quiz-setup, QuizScreen #quiz-summary, QuizScreen #quiz-card-view {
-        padding: 1 0 0 0;
-    }
-    QuizScreen #quiz-preparing {
-        align: center middle;
-    }
-    QuizScreen #quiz-preparing LoadingIndicator {
-        height: 3;
-    }
-    QuizScreen #quiz-preparing Label {
-        width: 100%;
-        content-align: center middle;
-        color: $text-muted;
-    }
-    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -138,18 +117,19 @@ class QuizScreen(TutorScreen):
         if self.phase == SETUP and self.services is not None and not self._busy:
             self._look_for_unfinished()
 
-    @work(thread=True, exclusive=True, group="quiz-unfinished", exit_on_error=False)
     def _look_for_unfinished(self) -> None:
         services = self.services
         if services is None:
             return
-        try:
+
+        def read() -> tuple[str | None, dict | None]:
             quiz = services.quiz.unfinished()
-            question = services.quiz.current(quiz).question if quiz is not None else None
-        except Exception as error:
-            self.app.call_from_thread(self._failed, error)
-            return
-        self.app.call_from_thread(self.query_one(QuizSetup).show_unfinished, quiz, question)
+            return quiz, services.quiz.current(quiz).question if quiz is not None else None
+
+        def show(found: tuple[str | None, dict | None]) -> None:
+            self.query_one(QuizSetup).show_unfinished(*found)
+
+        self.read_in_worker("quiz-unfinished", read, show, title="Quiz")
 
     # --- starting ------------------------------------------------------------------------
 
@@ -229,15 +209,12 @@ class QuizScreen(TutorScreen):
 
     def _step_failed(self, error: Exception) -> None:
         self._busy = False
-        self._failed(error)
+        self.notify_error("Quiz", error)
         if self.phase == QUESTION and self.question is not None:
             self.query_one(QuizCard).release()  # answer again
             self._focus_answer()
         else:
             self._to_setup()
-
-    def _failed(self, error: Exception) -> None:
-        self.notify(one_line(error), title="Quiz", severity="error", markup=False)
 
     # --- a question, its answer and the feedback -------------------------------------------
 

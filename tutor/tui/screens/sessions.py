@@ -15,7 +15,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
-    from tutor.learner.store import SessionInfo
+    from tutor.learner.records import SessionInfo
 
 
 def ago(then: float, now: float) -> str:
@@ -31,24 +31,6 @@ class SessionPicker(ModalScreen[str | None]):
     """Returns the chosen session's id, or None on Esc."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
-    DEFAULT_CSS = """
-    SessionPicker {
-        align: center middle;
-    }
-    SessionPicker > Vertical {
-        width: 80%;
-        max-width: 90;
-        height: auto;
-        max-height: 80%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    SessionPicker OptionList {
-        height: auto;
-        max-height: 18;
-    }
-    """
 
     def __init__(self, sessions: Sequence[SessionInfo]) -> None:
         super().__init__()

@@ -5,7 +5,7 @@ still wins over the file, and the screen says where it does."""
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import AliasChoices, ValidationError
 from textual import on, work
@@ -13,17 +13,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
-from textual.worker import get_current_worker
 
 from tutor.config import SAVED_SETTINGS, Settings, config_path, save_settings
 from tutor.errors import TutorError, one_line
-from tutor.llm import PullProgress, ServerStatus, model_matches, pull_model, server_status
 from tutor.tui.screens.base import TutorScreen
-from tutor.tui.services import Services
+from tutor.tui.services import model_matches
 from tutor.tui.widgets.settings_learner import LearnerPicker
 from tutor.tui.widgets.settings_models import ModelPicker
 from tutor.tui.widgets.settings_pull import PullPanel
 from tutor.tui.widgets.settings_server import ServerReport
+
+if TYPE_CHECKING:
+    from tutor.llm import PullProgress, ServerStatus
+    from tutor.tui.services import Services
 
 # --- what saving means --------------------------------------------------------------------
 
@@ -92,69 +94,6 @@ class SettingsScreen(TutorScreen):
         Binding("ctrl+r", "check", "Check server"),
     ]
 
-    DEFAULT_CSS = """
-    SettingsScreen #form {
-        padding: 0 1;
-    }
-    SettingsScreen .heading {
-        text-style: bold;
-        color: $text-accent;
-    }
-    SettingsScreen .row {
-        height: 1;
-    }
-    SettingsScreen .field {
-        width: 10;
-        color: $text-muted;
-    }
-    SettingsScreen Input {
-        width: 1fr;
-    }
-    SettingsScreen Select {
-        width: 1fr;
-    }
-    SettingsScreen Button {
-        margin-left: 1;
-        min-width: 8;
-    }
-    SettingsScreen Input:focus, SettingsScreen Select:focus > SelectCurrent,
-    SettingsScreen Switch:focus {
-        background-tint: $accent 25%;
-    }
-    SettingsScreen Switch, SettingsScreen Switch:focus {
-        border: none;
-        height: 1;
-        padding: 0 1;
-    }
-    SettingsScreen .hint {
-        padding-left: 1;
-        color: $text-muted;
-        width: 1fr;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    SettingsScreen .env {
-        padding-left: 10;
-        color: $text-warning;
-    }
-    SettingsScreen #save-row {
-        height: 1;
-        margin-top: 1;
-    }
-    SettingsScreen #save {
-        margin-left: 0;
-    }
-    SettingsScreen #now {
-        padding-left: 2;
-        color: $text-muted;
-        width: 1fr;
-    }
-    SettingsScreen #paths {
-        margin-top: 1;
-        color: $text-muted;
-    }
-    """
-
     def __init__(self) -> None:
         super().__init__()
         self._pulling = False
@@ -213,22 +152,18 @@ class SettingsScreen(TutorScreen):
             f"Data dir     {settings.data_dir}\nConfig file  {config_path()}"
         )
         await self.services_changed(services)
-        self._list_learners(services)
+        self.read_in_worker(
+            "learners",
+            services.store.learners,
+            lambda learners: self._learners_listed(learners, services.learner),
+            title="Learners",
+        )
         self.action_check()
 
     async def services_changed(self, services: Services) -> None:
         self.query_one("#now", Static).update(
             f"in use: {services.mode_label} · learner {services.learner}"
         )
-
-    @work(thread=True, exclusive=True, group="learners", exit_on_error=False)
-    def _list_learners(self, services: Services) -> None:
-        try:
-            learners = services.store.learners()
-        except Exception as error:
-            self.app.call_from_thread(self._notify_error, "Learners", error)
-            return
-        self.app.call_from_thread(self._learners_listed, learners, services.learner)
 
     def _learners_listed(self, learners: list[str], current: str) -> None:
         self.query_one(LearnerPicker).show(learners, current)
@@ -243,8 +178,8 @@ class SettingsScreen(TutorScreen):
 
     # --- the server ----------------------------------------------------------------------
 
-    def _server_settings(self) -> Settings | None:
-        """The settings in use, pointed at the host typed in the form."""
+    def _server_host(self) -> str | None:
+        """The host typed in the form (None, with a notice, when there is none to ask)."""
         host = self.query_one("#host", Input).value.strip()
         if self.services is None:
             self.notify("The tutor is still loading.", severity="warning")
@@ -252,28 +187,23 @@ class SettingsScreen(TutorScreen):
         if not host:
             self.notify("Type the Ollama host first, e.g. 127.0.0.1:11434.", severity="warning")
             return None
-        return self.services.settings.model_copy(update={"ollama_host": host})
+        return host
 
     @on(Input.Submitted, "#host")
     @on(Button.Pressed, "#check")
     def action_check(self) -> None:
         """Ask the server at the typed host for its version and models."""
-        settings = self._server_settings()
-        if settings is None:
+        host = self._server_host()
+        if host is None or self.services is None:
             return
-        wanted = self.query_one(ModelPicker).chosen or settings.ollama_model
-        self.query_one(ServerReport).checking(settings.ollama_url)
-        self._check(settings, wanted)
+        wanted = self.query_one(ModelPicker).chosen or self.services.settings.ollama_model
+        self._check(self.services, host, wanted)
 
-    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
-    def _check(self, settings: Settings, model: str) -> None:
-        try:
-            status = server_status(settings, model)
-        except Exception as error:
-            self.app.call_from_thread(self._notify_error, "Check", error)
-            return
-        if not get_current_worker().is_cancelled:  # a newer check replaced this one
-            self.app.call_from_thread(self._checked, status)
+    def _check(self, services: Services, host: str, model: str) -> None:
+        self.query_one(ServerReport).checking(services.at_host(host).ollama_url)
+        self.read_in_worker(  # a newer check replaces this one
+            "check", lambda: services.server_status(model, host=host), self._checked, title="Check"
+        )
 
     def _checked(self, status: ServerStatus) -> None:
         self.query_one(ServerReport).show(status)
@@ -288,49 +218,47 @@ class SettingsScreen(TutorScreen):
         if self._pulling:
             self.notify("A pull is already running.", severity="warning")
             return
-        settings = self._server_settings()
-        if settings is None:
+        host = self._server_host()
+        if host is None or self.services is None:
             return
         self._pulling = True
         panel = self.query_one(PullPanel)
         panel.start(event.model)
-        self._pull(settings, event.model, panel)
+        self._pull(self.services, host, event.model, panel)
 
     @work(thread=True, exclusive=True, group="pull", exit_on_error=False)
-    def _pull(self, settings: Settings, model: str, panel: PullPanel) -> None:
+    def _pull(self, services: Services, host: str, model: str, panel: PullPanel) -> None:
         def report(step: PullProgress) -> None:
             self.app.call_from_thread(panel.advance, step)
 
         try:
-            pull_model(settings, model, report)
+            services.pull(model, report, host=host)
         except Exception as error:
             self.app.call_from_thread(self._pull_failed, error)
             return
-        self.app.call_from_thread(self._pulled, settings, model)
+        self.app.call_from_thread(self._pulled, services, host, model)
 
-    def _pulled(self, settings: Settings, model: str) -> None:
+    def _pulled(self, services: Services, host: str, model: str) -> None:
         self._pulling = False
         self.query_one(PullPanel).finish(model)
-        services = self.services
+        settings = services.settings
         if (
-            services is not None
-            and services.offline
-            and not services.settings.offline
-            and settings.ollama_url == services.settings.ollama_url
-            and model_matches(services.settings.ollama_model, model)
+            services.offline
+            and not settings.offline
+            and services.at_host(host).ollama_url == settings.ollama_url
+            and model_matches(settings.ollama_model, model)
         ):
             # The tutor was offline for want of this very model: use it now.
             self.notify(f"Pulled {model}; the tutor answers with it now.", title="Pull")
             self.app.action_retry_ollama()
         else:
             self.notify(f"Pulled {model}; Save to answer with it.", title="Pull")
-        self.query_one(ServerReport).checking(settings.ollama_url)
-        self._check(settings, model)  # the new model is listed, and selected
+        self._check(services, host, model)  # the new model is listed, and selected
 
     def _pull_failed(self, error: Exception) -> None:
         self._pulling = False
         self.query_one(PullPanel).fail(one_line(error))
-        self._notify_error("Pull failed", error)
+        self.notify_error("Pull failed", error)
 
     # --- saving --------------------------------------------------------------------------
 
@@ -359,7 +287,7 @@ class SettingsScreen(TutorScreen):
             path = save_settings(changes)
             now = Settings(**kept(current))
         except Exception as error:
-            self._notify_error("Not saved", error)
+            self.notify_error("Not saved", error)
             return
         if "learner" in changes:
             self.query_one(LearnerPicker).added(changes["learner"])
@@ -375,6 +303,3 @@ class SettingsScreen(TutorScreen):
             severity="warning" if ignored else "information",
             markup=False,
         )
-
-    def _notify_error(self, title: str, error: Exception) -> None:
-        self.notify(one_line(error), title=title, severity="error", markup=False)

@@ -37,24 +37,6 @@ def highlighted(text: str, sentences: list[str]) -> Content:
 class CitationPanel(VerticalScroll):
     """Hidden until a citation is opened; Esc (on the chat screen) closes it."""
 
-    DEFAULT_CSS = """
-    CitationPanel {
-        width: 1fr;
-        display: none;
-        padding: 0 1;
-        background: $panel;
-        border-left: vkey $accent;
-    }
-    CitationPanel .title {
-        text-style: bold;
-        color: $text-accent;
-    }
-    CitationPanel .where {
-        color: $text-muted;
-        margin-bottom: 1;
-    }
-    """
-
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.passage: dict | None = None

@@ -49,36 +49,6 @@ class CitationSelected(Message):
 class Exchange(Vertical):
     """A turn of the conversation. The screen writes tokens down into it as they come."""
 
-    DEFAULT_CSS = """
-    Exchange {
-        height: auto;
-        margin-bottom: 1;
-    }
-    Exchange .question {
-        text-style: bold;
-        color: $primary;
-    }
-    Exchange Markdown {
-        margin: 0;
-        padding: 0 1;
-    }
-    Exchange OptionList {
-        height: auto;
-        border: none;
-        padding: 0 1;
-        color: $text-muted;
-        background: transparent;
-    }
-    Exchange OptionList:focus {
-        border: none;
-        background-tint: $foreground 5%;
-    }
-    Exchange .state {
-        color: $warning;
-        padding: 0 1;
-    }
-    """
-
     def __init__(self, question: str) -> None:
         super().__init__()
         self.question = question

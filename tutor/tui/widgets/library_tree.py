@@ -34,14 +34,6 @@ def folder_label(folder: LibraryFolder) -> Text:
 class LibraryTree(Tree[LibraryFolder | LibraryFile]):
     """One branch per folder; folders the learner folded stay folded across refreshes."""
 
-    DEFAULT_CSS = """
-    LibraryTree {
-        height: 1fr;
-        padding: 0 1;
-        background: $surface;
-    }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Library", id=id)
         self.show_root = False

@@ -44,22 +44,6 @@ def tick_positions(count: int, most: int = MAX_TICKS) -> list[int]:
 class MasteryPlot(Vertical):
     """The mean mastery over every topic, in percent, one point per day."""
 
-    DEFAULT_CSS = """
-    MasteryPlot {
-        height: 40%;
-        min-height: 8;
-        border-top: solid $primary;
-        border-title-color: $text-muted;
-    }
-    MasteryPlot #no-history {
-        padding: 1 2;
-        color: $text-muted;
-    }
-    MasteryPlot PlotextPlot {
-        display: none;
-    }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.points: list[DayMastery] = []

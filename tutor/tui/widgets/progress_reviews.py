@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from tutor.learner.report import ProgressReport
 from tutor.learner.scheduling import when_due
-from tutor.tui.widgets.progress_report import ProgressReport
 
 
 def plural(count: int, word: str) -> str:
@@ -35,18 +35,6 @@ def reviews_text(report: ProgressReport) -> str:
 
 class ReviewsDue(Static):
     """Reviews due now and the next one to come; the screen hands in each fresh report."""
-
-    DEFAULT_CSS = """
-    ReviewsDue {
-        height: auto;
-        max-height: 2;
-        padding: 0 1;
-        background: $panel;
-    }
-    ReviewsDue.-due {
-        text-style: bold;
-    }
-    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Reading your progress…", id=id, markup=False)

@@ -8,9 +8,9 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
+from tutor.learner.records import TopicProgress
+from tutor.learner.report import ProgressReport
 from tutor.learner.scheduling import when_due
-from tutor.learner.store import TopicProgress
-from tutor.tui.widgets.progress_report import ProgressReport
 
 BAR = 8
 """Cells in a mastery bar."""
@@ -47,12 +47,6 @@ def cell(text: str) -> Text:
 
 class MasteryTable(DataTable):
     """Every topic of the map, weakest first or in map order (`toggle_order`)."""
-
-    DEFAULT_CSS = """
-    MasteryTable {
-        height: 1fr;
-    }
-    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)

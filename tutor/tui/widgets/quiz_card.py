@@ -50,15 +50,6 @@ def hint_text(question: dict, confidence: str | None) -> str:
 class QuizOption(Static):
     """One option, labelled with its number and letter; a click picks it."""
 
-    DEFAULT_CSS = """
-    QuizOption {
-        padding: 0 1;
-    }
-    QuizOption:hover {
-        background: $boost;
-    }
-    """
-
     def __init__(self, index: int, label: str) -> None:
         super().__init__(label, markup=False, classes="option")
         self.index = index
@@ -71,33 +62,6 @@ class QuizOption(Static):
 
 class QuizCard(Vertical):
     """Shows a question (`show`) and posts `Answered` once the learner has answered it."""
-
-    DEFAULT_CSS = """
-    QuizCard {
-        height: auto;
-        padding: 0 1;
-    }
-    QuizCard #quiz-topic {
-        color: $text-muted;
-    }
-    QuizCard #quiz-number {
-        text-style: bold;
-        color: $primary;
-    }
-    QuizCard #quiz-text {
-        margin: 1 0;
-    }
-    QuizCard #quiz-options {
-        height: auto;
-    }
-    QuizCard #quiz-answer {
-        margin-top: 1;
-    }
-    QuizCard #quiz-hint {
-        color: $text-muted;
-        margin-top: 1;
-    }
-    """
 
     class Answered(Message):
         def __init__(self, answer: str, confidence: str | None) -> None:

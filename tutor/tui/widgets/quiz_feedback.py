@@ -18,37 +18,6 @@ def verdict(graded: dict) -> Content:
 class QuizFeedback(Vertical):
     """The grade of the answer just given; `show` fills it in."""
 
-    DEFAULT_CSS = """
-    QuizFeedback {
-        height: auto;
-        margin: 1 1 0 1;
-        padding: 0 1;
-        border-left: thick $error;
-        background: $error-muted;
-    }
-    QuizFeedback.-right {
-        border-left: thick $success;
-        background: $success-muted;
-    }
-    QuizFeedback #quiz-verdict {
-        color: $text-error;
-    }
-    QuizFeedback.-right #quiz-verdict {
-        color: $text-success;
-    }
-    QuizFeedback #quiz-explanation {
-        margin-top: 1;
-    }
-    QuizFeedback #quiz-source {
-        color: $text-muted;
-        margin-top: 1;
-    }
-    QuizFeedback #quiz-next {
-        color: $text-muted;
-        text-style: italic;
-    }
-    """
-
     def compose(self) -> ComposeResult:
         yield Static("", id="quiz-verdict")
         yield Static("", id="quiz-given", markup=False)

@@ -12,30 +12,6 @@ from tutor.tui.widgets.quiz_countdown import QuizCountdown
 class QuizProgress(Horizontal):
     """An exam shows no score while it runs (its grades come at the end)."""
 
-    DEFAULT_CSS = """
-    QuizProgress {
-        height: 1;
-        background: $panel;
-        color: $text-muted;
-    }
-    QuizProgress #quiz-at {
-        width: auto;
-        padding: 0 1;
-        color: $text;
-        text-style: bold;
-    }
-    QuizProgress ProgressBar {
-        width: 1fr;
-    }
-    QuizProgress ProgressBar Bar {
-        width: 1fr;
-    }
-    QuizProgress #quiz-score {
-        width: auto;
-        padding: 0 1;
-    }
-    """
-
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.exam = False

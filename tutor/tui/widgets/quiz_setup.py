@@ -72,56 +72,6 @@ def unfinished_text(question: dict) -> str:
 class QuizSetup(Vertical):
     """Posts `Start` or `Resume`; the screen runs them."""
 
-    DEFAULT_CSS = """
-    QuizSetup {
-        height: auto;
-        padding: 0 1;
-    }
-    QuizSetup .heading {
-        text-style: bold;
-        color: $primary;
-    }
-    QuizSetup .about {
-        color: $text-muted;
-    }
-    QuizSetup #setup-wait {
-        text-style: italic;
-    }
-    QuizSetup .row {
-        height: 3;
-    }
-    QuizSetup .row Label {
-        width: auto;
-        padding: 1 1 0 0;
-    }
-    QuizSetup .row Label.first {
-        width: 11;
-    }
-    QuizSetup #setup-topic {
-        width: 1fr;
-    }
-    QuizSetup #setup-kind {
-        width: 24;
-    }
-    QuizSetup Input {
-        width: 9;
-    }
-    QuizSetup Button {
-        margin-left: 2;
-    }
-    QuizSetup #setup-exam-heading {
-        margin-top: 1;
-    }
-    QuizSetup #setup-resume-row {
-        margin-top: 1;
-        height: auto;
-    }
-    QuizSetup #setup-unfinished {
-        width: 1fr;
-        padding: 1 0 0 0;
-    }
-    """
-
     class Start(Message):
         def __init__(self, options: QuizOptions) -> None:
             super().__init__()
@@ -200,9 +150,8 @@ class QuizSetup(Vertical):
     @on(Input.Submitted, "#setup-n")
     def _start_quiz(self, event: Message) -> None:
         event.stop()
-        n = read_count(self.query_one("#setup-n", Input).value)
+        n = self._count("#setup-n")
         if n is None:
-            self._invalid("#setup-n", f"How many questions: 1 to {MAX_QUESTIONS}.")
             return
         topic = self.query_one("#setup-topic", Select).value
         kind = self.query_one("#setup-kind", Select).value
@@ -213,9 +162,8 @@ class QuizSetup(Vertical):
     @on(Input.Submitted, "#setup-exam-n, #setup-minutes")
     def _start_exam(self, event: Message) -> None:
         event.stop()
-        n = read_count(self.query_one("#setup-exam-n", Input).value)
+        n = self._count("#setup-exam-n")
         if n is None:
-            self._invalid("#setup-exam-n", f"How many questions: 1 to {MAX_QUESTIONS}.")
             return
         try:
             minutes = read_minutes(self.query_one("#setup-minutes", Input).value)
@@ -230,6 +178,14 @@ class QuizSetup(Vertical):
         event.stop()
         if self.unfinished is not None:
             self.post_message(self.Resume(*self.unfinished))
+
+    def _count(self, selector: str) -> int | None:
+        """How many questions the box at `selector` asks for (None, with a notice, if
+        that is not a number from 1 to MAX_QUESTIONS)."""
+        n = read_count(self.query_one(selector, Input).value)
+        if n is None:
+            self._invalid(selector, f"How many questions: 1 to {MAX_QUESTIONS}.")
+        return n
 
     def _invalid(self, selector: str, message: str) -> None:
         self.notify(message, severity="warning", markup=False)

@@ -48,31 +48,6 @@ def answer_lines(answers: Sequence[dict]) -> Content:
 class QuizSummary(Vertical):
     """Filled in by `show` when a quiz ends."""
 
-    DEFAULT_CSS = """
-    QuizSummary {
-        height: auto;
-        padding: 0 1;
-    }
-    QuizSummary #summary-score {
-        text-style: bold;
-        color: $primary;
-    }
-    QuizSummary .heading {
-        text-style: bold;
-        margin-top: 1;
-    }
-    QuizSummary #summary-note, QuizSummary #summary-again {
-        color: $text-muted;
-    }
-    QuizSummary #summary-offline {
-        color: $text-warning;
-    }
-    QuizSummary #summary-again {
-        margin-top: 1;
-        text-style: italic;
-    }
-    """
-
     def compose(self) -> ComposeResult:
         yield Static("", id="summary-score", markup=False)
         yield Static("", id="summary-note", markup=False)

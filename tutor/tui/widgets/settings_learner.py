@@ -16,22 +16,6 @@ MAX_NAME = 64
 class LearnerPicker(Horizontal):
     """A typed new name wins over the selected learner."""
 
-    DEFAULT_CSS = """
-    LearnerPicker {
-        height: 1;
-    }
-    LearnerPicker Select {
-        width: 1fr;
-    }
-    LearnerPicker .or {
-        padding: 0 1;
-        color: $text-muted;
-    }
-    LearnerPicker Input {
-        width: 1fr;
-    }
-    """
-
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.names: list[str] = []

@@ -8,25 +8,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Select, Static
 
-from tutor.llm import model_matches
+from tutor.tui.services import model_matches
 
 
 class ModelPicker(Vertical):
     """The server's installed models; the wanted one is selected, and listed even when the
     server lacks it (the note says so), so saving never switches model behind one's back."""
-
-    DEFAULT_CSS = """
-    ModelPicker {
-        height: auto;
-    }
-    ModelPicker > Horizontal {
-        height: 1;
-    }
-    ModelPicker .note {
-        padding-left: 10;
-        color: $text-warning;
-    }
-    """
 
     def compose(self) -> ComposeResult:
         with Horizontal():

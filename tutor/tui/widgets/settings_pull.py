@@ -4,6 +4,8 @@ The screen runs the pull in a worker and feeds each progress line to `advance`."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.filesize import decimal
 from textual import on
 from textual.app import ComposeResult
@@ -11,7 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, ProgressBar
 
-from tutor.llm import PullProgress
+if TYPE_CHECKING:
+    from tutor.llm import PullProgress
 
 
 def progress_text(step: PullProgress) -> str:
@@ -24,33 +27,6 @@ def progress_text(step: PullProgress) -> str:
 
 class PullPanel(Vertical):
     """Type a model name and press Enter (or Pull): posts `Requested`."""
-
-    DEFAULT_CSS = """
-    PullPanel {
-        height: auto;
-    }
-    PullPanel > Horizontal {
-        height: 1;
-    }
-    PullPanel #pull-progress {
-        height: auto;
-        padding-left: 10;
-    }
-    PullPanel ProgressBar {
-        width: auto;
-    }
-    PullPanel ProgressBar Bar {
-        width: 20;
-    }
-    PullPanel .pull-status {
-        width: 1fr;
-        padding-left: 1;
-        color: $text-muted;
-    }
-    PullPanel .pull-status.-error {
-        color: $text-error;
-    }
-    """
 
     class Requested(Message):
         """The learner asked to pull `model`."""

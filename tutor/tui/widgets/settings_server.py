@@ -3,9 +3,12 @@ what to do about it), its version and the models it has installed."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.widgets import Static
 
-from tutor.llm import ServerStatus
+if TYPE_CHECKING:
+    from tutor.llm import ServerStatus
 
 
 def report_text(status: ServerStatus) -> str:
@@ -23,20 +26,6 @@ def report_text(status: ServerStatus) -> str:
 
 class ServerReport(Static):
     """The outcome of the last check (the screen runs `server_status` in a worker)."""
-
-    DEFAULT_CSS = """
-    ServerReport {
-        height: auto;
-        padding-left: 10;
-        color: $text-muted;
-    }
-    ServerReport.-ok {
-        color: $text-success;
-    }
-    ServerReport.-error {
-        color: $text-error;
-    }
-    """
 
     def __init__(self, **kwargs) -> None:
         super().__init__("Not checked yet.", markup=False, **kwargs)

@@ -9,15 +9,6 @@ from textual.widgets import Static
 class StatusLine(Static):
     """Mode, learner and session, set by the screen as they become known."""
 
-    DEFAULT_CSS = """
-    StatusLine {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-        color: $text-muted;
-    }
-    """
-
     mode: reactive[str] = reactive("loading…")
     learner: reactive[str] = reactive("")
     session: reactive[str] = reactive("")

@@ -10,34 +10,13 @@ from textual.containers import Vertical
 from textual.widgets import Label, ProgressBar
 
 if TYPE_CHECKING:
-    from tutor.learner.store import TopicProgress
+    from tutor.learner.records import TopicProgress
 
 SHOWN = 3
 
 
 class WeakTopics(Vertical):
     """The `SHOWN` weakest topics; the screen hands in fresh rows after every answer."""
-
-    DEFAULT_CSS = """
-    WeakTopics {
-        height: auto;
-    }
-    WeakTopics .title {
-        text-style: bold;
-        margin-bottom: 1;
-    }
-    WeakTopics .topic {
-        width: 100%;
-        text-overflow: ellipsis;
-        text-wrap: nowrap;
-    }
-    WeakTopics ProgressBar {
-        margin-bottom: 1;
-    }
-    WeakTopics ProgressBar Bar {
-        width: 1fr;
-    }
-    """
 
     def compose(self) -> ComposeResult:
         yield Label("Weakest topics", classes="title")

@@ -19,27 +19,6 @@ class ConfirmStop(ModalScreen[bool]):
         Binding("y", "answer(True)", "Stop"),
         Binding("n,escape", "answer(False)", "Keep going"),
     ]
-    DEFAULT_CSS = """
-    ConfirmStop {
-        align: center middle;
-    }
-    ConfirmStop > Vertical {
-        width: 56;
-        max-width: 95%;
-        height: auto;
-        border: thick $primary;
-        background: $surface;
-        padding: 1 2;
-    }
-    ConfirmStop Horizontal {
-        height: auto;
-        margin-top: 1;
-        align-horizontal: center;
-    }
-    ConfirmStop Button {
-        margin: 0 1;
-    }
-    """
 
     def __init__(self, what: str) -> None:
         super().__init__()
