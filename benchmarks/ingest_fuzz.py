@@ -1,8 +1,8 @@
 """A longer fuzz run of the loaders and the chunker than the test suite affords.
 
-Runs the generators of `tests/reliability/test_ingest_fuzz.py` (random bytes under every
-suffix, bytes behind a PDF header, random unicode in five encodings, markdown and HTML
-built from their own pieces, mutated PDFs) for --examples files each, then the fixed
+Runs the generators the tests use (`tests/harness/ingest_inputs.py`: random bytes under
+every suffix, bytes behind a PDF header, random unicode in five encodings, markdown and
+HTML built from their own pieces, mutated PDFs) for --examples files each, then the fixed
 pathological files, then the largest inputs each loader accepts (text near the 20 MB
 file limit, HTML near the tag limit, a PDF of thousands of pages) to give the worst time
 per file and the throughput.
@@ -41,29 +41,31 @@ sys.path.insert(0, str(REPO_ROOT))  # the generators live with the tests
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tests.reliability import test_ingest_fuzz as fuzz  # noqa: E402
+from tests.harness import ingest_contract, ingest_inputs, pdf_builder  # noqa: E402
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "ingest_fuzz"
-SLOW_SECONDS = fuzz.SECONDS_PER_FILE
+SLOW_SECONDS = ingest_contract.SECONDS_PER_FILE
 
 GENERATORS = {
     "random bytes, any suffix": st.tuples(
-        st.sampled_from(fuzz.SUFFIXES), st.binary(max_size=65_536)
+        st.sampled_from(ingest_inputs.SUFFIXES), st.binary(max_size=65_536)
     ),
     "bytes behind %PDF-": st.binary(max_size=16_384).map(lambda b: (".pdf", b"%PDF-1.7\n" + b)),
     "unicode, 5 encodings": st.tuples(
-        st.sampled_from(fuzz.TEXT_SUFFIXES),
+        st.sampled_from(ingest_inputs.TEXT_SUFFIXES),
         st.text(max_size=20_000),
         st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16", "latin-1"]),
     ).map(lambda t: (t[0], t[1].encode(t[2], errors="replace"))),
     "markdown pieces": st.tuples(
         st.sampled_from([".md", ".txt"]),
-        st.lists(fuzz.markdown_lines, max_size=400).map(lambda lines: "\n".join(lines).encode()),
+        st.lists(ingest_inputs.markdown_lines, max_size=400).map(
+            lambda lines: "\n".join(lines).encode()
+        ),
     ),
-    "html pieces": st.lists(fuzz.html_pieces, max_size=500).map(
+    "html pieces": st.lists(ingest_inputs.html_pieces, max_size=500).map(
         lambda pieces: (".html", "".join(pieces).encode())
     ),
-    "mutated pdfs": fuzz.mutated_pdfs().map(lambda pdf: (".pdf", pdf)),
+    "mutated pdfs": ingest_inputs.mutated_pdfs().map(lambda pdf: (".pdf", pdf)),
 }
 
 
@@ -72,7 +74,7 @@ GENERATORS = {
 
 
 def large_random_bytes(rng: random.Random) -> tuple[str, bytes]:
-    return rng.choice(fuzz.SUFFIXES), rng.randbytes(int(10 ** rng.uniform(3, 6.3)))
+    return rng.choice(ingest_inputs.SUFFIXES), rng.randbytes(int(10 ** rng.uniform(3, 6.3)))
 
 
 def large_random_unicode(rng: random.Random) -> tuple[str, bytes]:
@@ -80,7 +82,7 @@ def large_random_unicode(rng: random.Random) -> tuple[str, bytes]:
     size = int(10 ** rng.uniform(3, 5.7))
     text = "".join(chr(rng.randint(*rng.choice(ranges))) for _ in range(size))
     encoding = rng.choice(["utf-8", "utf-8-sig", "cp1252", "utf-16"])
-    return rng.choice(fuzz.TEXT_SUFFIXES), text.encode(encoding, errors="replace")
+    return rng.choice(ingest_inputs.TEXT_SUFFIXES), text.encode(encoding, errors="replace")
 
 
 def large_markdown(rng: random.Random) -> tuple[str, bytes]:
@@ -111,7 +113,7 @@ def large_markdown(rng: random.Random) -> tuple[str, bytes]:
 
 
 def large_html(rng: random.Random) -> tuple[str, bytes]:
-    tags = fuzz._HTML_TAGS
+    tags = ingest_inputs.HTML_TAGS
     pieces = []
     for _ in range(int(10 ** rng.uniform(2, 5))):
         kind = rng.random()
@@ -127,8 +129,10 @@ def large_html(rng: random.Random) -> tuple[str, bytes]:
 
 
 def large_mutated_pdf(rng: random.Random) -> tuple[str, bytes]:
-    pages = [fuzz.text_page(f"Page {i} about vector search and chunking.") for i in range(50)]
-    pdf = bytearray(fuzz.pdf_file(fuzz.pdf_objects(pages, flate=rng.random() < 0.5)))
+    pages = [
+        pdf_builder.text_page(f"Page {i} about vector search and chunking.") for i in range(50)
+    ]
+    pdf = bytearray(pdf_builder.pdf_file(pdf_builder.pdf_objects(pages, flate=rng.random() < 0.5)))
     for _ in range(rng.randint(1, 20)):
         at = rng.randrange(len(pdf))
         pdf[at : at + rng.randint(0, 32)] = rng.choice(
@@ -175,8 +179,8 @@ class Tally:
         started = time.perf_counter()
         signal.setitimer(signal.ITIMER_REAL, hang_seconds)
         try:
-            chunks, reason, _ = fuzz.ingest(suffix, data)
-            fuzz.verify(suffix, chunks, reason)
+            chunks, reason, _ = ingest_contract.ingest(suffix, data)
+            ingest_contract.verify(suffix, chunks, reason)
         except Hang:
             self.hangs += 1
             self._keep(suffix, data, f"still running after {hang_seconds:g} s")
@@ -250,8 +254,8 @@ def scale_cases() -> dict[str, tuple[str, bytes]]:
     """The largest inputs the loaders accept, for the worst time per file."""
     mb = 1_000_000
     prose = b"Vector search finds passages whose embeddings are close to the question. "
-    objects = fuzz.pdf_objects(
-        [fuzz.text_page(f"Page {i}: chunking keeps paragraphs whole.") for i in range(3000)]
+    objects = pdf_builder.pdf_objects(
+        [pdf_builder.text_page(f"Page {i}: chunking keeps paragraphs whole.") for i in range(3000)]
     )
     return {
         "md 19 MB of prose paragraphs": (".md", (prose * 13 + b"\n\n") * (19 * mb // 975)),
@@ -260,7 +264,7 @@ def scale_cases() -> dict[str, tuple[str, bytes]]:
         "md 19 MB heading of spaces": (".md", b"# a" + b" " * (19 * mb) + b"b\n\nText."),
         "html 199,000 tags": (".html", b"<p>A short paragraph of text.</p>\n" * 99_500),
         "html 199,000 nested tags": (".html", b"<div><span>" * 99_500 + b"<p>deep</p>"),
-        "pdf 3,000 pages": (".pdf", fuzz.pdf_file(objects)),
+        "pdf 3,000 pages": (".pdf", pdf_builder.pdf_file(objects)),
     }
 
 
@@ -292,8 +296,8 @@ def main() -> None:
         if not args.json:
             print(f"  {name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     pathological = Tally("pathological files")
-    for case in fuzz.PATHOLOGICAL:
-        pathological.run(*fuzz.pathological(case), args.hang_seconds)
+    for case in ingest_inputs.PATHOLOGICAL:
+        pathological.run(*ingest_inputs.pathological(case), args.hang_seconds)
     tallies.append(pathological)
 
     scale: list[dict] = []

@@ -2,14 +2,14 @@
 twice (both must be 0), and whether each restart resumes at the right place.
 
 Each round is one child process, the one `tests/reliability/test_kill_quiz_and_chat.py`
-runs: it answers offline quiz questions, or asks chat turns of a fake model, over a real
-indexed data dir, and SIGKILLs itself at a random write, before or after it runs: a
-learner-store write (a quiz answer, or a chat turn's record), a checkpoint or pending
-write of the checkpoint saver, or an answer token. A chat turn saves nothing until its
-graph has finished; then it writes the learner record, then the conversation, so its
-kills land before, between and after those two writes (or at a token, mid-answer). The
-next child resumes the same quiz or conversation. After every round the stores are
-audited:
+runs (`tests/harness/kill_child.py`): it answers offline quiz questions, or asks chat
+turns of a fake model, over a real indexed data dir, and SIGKILLs itself at a random
+write, before or after it runs: a learner-store write (a quiz answer, or a chat turn's
+record), a checkpoint or pending write of the checkpoint saver, or an answer token. A
+chat turn saves nothing until its graph has finished; then it writes the learner record,
+then the conversation, so its kills land before, between and after those two writes (or
+at a token, mid-answer). The next child resumes the same quiz or conversation. After
+every round the stores are audited:
 
 - quiz: every answer a child saw graded is stored; no question answered twice; one
   right/wrong event and one card review per answer; the quiz resumes at the question after
@@ -39,17 +39,14 @@ from dataclasses import asdict, dataclass, field
 from _common import format_table, load_embedder, make_settings, note, temp_dir
 
 from tests.fakes import ScriptedChatModel
-from tests.reliability.test_kill_quiz_and_chat import (
-    CHECK_ANSWER,
-    MODEL_ANSWER,
-    Child,
-    audit_chat,
-    audit_quiz,
-    run_child,
-)
+from tests.harness.audits import audit_chat, audit_quiz
+from tests.harness.child_events import Child
+from tests.harness.kill_child import CHECK_ANSWER, MODEL_ANSWER, run_child
 from tutor.config import Settings
 from tutor.corpus.index import Indexer
-from tutor.runtime.chat import TutorChat, open_checkpointer, open_context
+from tutor.runtime.chat import TutorChat
+from tutor.runtime.checkpoints import open_checkpointer
+from tutor.runtime.context import open_context
 
 QUIZ_LENGTH = 6
 TURNS_PER_CHILD = 3

@@ -1,6 +1,7 @@
 """Faults injected into reindexing: `tutor index` killed (SIGKILL) --kills times.
 
-The loop of tests/reliability/test_kill_reindex.py, run for longer. A small corpus flips
+The loop of tests/reliability/test_kill_reindex.py (tests/harness/reindex_kills.py), run
+for longer. A small corpus flips
 between two states, so every run has files to read, a catalog commit, vectors to delete
 and chunks to embed and upsert; each run is killed a random delay after a step it is aimed
 at (taking the lock, opening Chroma, reading, the catalog commit, the Chroma delete, the
@@ -30,10 +31,9 @@ from collections import Counter
 
 from _common import REPO_ROOT, format_table, load_embedder, note, temp_dir
 
+sys.path.insert(0, str(REPO_ROOT))  # the harness lives with the tests
+from tests.harness.reindex_kills import KillLoop
 from tutor.config import PROJECT_CORPUS
-
-sys.path.insert(0, str(REPO_ROOT))
-from tests.reliability.test_kill_reindex import KillLoop
 
 
 def isolate_environment(root) -> None:

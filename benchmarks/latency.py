@@ -44,7 +44,8 @@ from tutor.corpus.index import Indexer
 from tutor.corpus.search import HybridRetriever
 from tutor.corpus.sentences import CachedEmbed
 from tutor.learner.store import LearnerStore
-from tutor.runtime.chat import TutorChat, open_checkpointer
+from tutor.runtime.chat import TutorChat
+from tutor.runtime.checkpoints import open_checkpointer
 
 ANSWER = (
     "Retrieval-augmented generation grounds a model's answer in passages fetched from an "

@@ -19,7 +19,7 @@ from tutor.corpus.index import Indexer
 from tutor.corpus.search import HybridRetriever
 from tutor.corpus.sentences import CachedEmbed
 from tutor.learner.store import LearnerStore
-from tutor.runtime.chat import open_checkpointer
+from tutor.runtime.checkpoints import open_checkpointer
 from tutor.runtime.quiz_session import QuizSession
 
 

@@ -12,6 +12,7 @@ from tutor.corpus.vectors import VectorStore
 from tutor.errors import TutorError
 
 
+@pytest.mark.slow
 def test_index_and_search_through_the_server(server_settings, corpus_copy, counting_embedder):
     first = Indexer(server_settings, counting_embedder).run([corpus_copy])
     store = VectorStore(server_settings)
@@ -42,6 +43,7 @@ def test_a_malformed_server_url_is_rejected(monkeypatch):
         VectorStore(Settings())
 
 
+@pytest.mark.slow
 def test_a_server_that_goes_away_is_one_clear_error(tmp_path, monkeypatch, corpus_copy, embedder):
     url, server = start_chroma_server(tmp_path / "own-server")
     try:

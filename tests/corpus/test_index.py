@@ -10,10 +10,13 @@ import pytest
 from tutor.config import Settings
 from tutor.corpus.catalog import Catalog
 from tutor.corpus.embeddings import resolve_model_path
-from tutor.corpus.index import Indexer, IndexLock
+from tutor.corpus.index import Indexer
+from tutor.corpus.lock import IndexLock
 from tutor.corpus.topics import load_topics
 from tutor.corpus.vectors import VectorStore
 from tutor.errors import IndexBusyError, IndexMismatchError
+
+pytestmark = pytest.mark.slow
 
 GUIDE = "databricks-genai-engineer-associate-guide.md"
 

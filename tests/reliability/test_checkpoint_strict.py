@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 from tutor.config import Settings
-from tutor.runtime.chat import open_checkpointer
+from tutor.runtime.checkpoints import open_checkpointer
 
 BUILT: list[str] = []
 

@@ -39,6 +39,8 @@ import pytest
 from tests.fake_ollama import FakeOllama
 from tutor.config import PROJECT_CORPUS
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 PERMISSION_CAPS = (1, 2, 3)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
 PR_CAPBSET_DROP = 24
@@ -252,7 +254,8 @@ def tutor_child() -> Iterator[Tutor]:
 @pytest.fixture
 def home(indexed_data_dir: Path, tmp_path: Path) -> Path:
     """A writable copy of the indexed corpus, with some progress already recorded."""
-    from tutor.learner.store import LearnerEvent, LearnerStore
+    from tutor.learner.records import LearnerEvent
+    from tutor.learner.store import LearnerStore
 
     data = tmp_path / "data"
     shutil.copytree(indexed_data_dir, data)
@@ -460,7 +463,11 @@ def test_the_disk_filling_as_the_conversation_is_saved(
     before = snapshot(home)
 
     result = tutor_child.run(
-        "ask", QUESTION, "--offline", env=env, fill_at="tutor.runtime.chat:TutorCheckpointer.put"
+        "ask",
+        QUESTION,
+        "--offline",
+        env=env,
+        fill_at="tutor.runtime.checkpoints:TutorCheckpointer.put",
     )
 
     expect_one_line({"ask": result})
@@ -475,7 +482,11 @@ def test_a_failed_first_turn_leaves_no_conversation(
     assert [s["id"] for s in json.loads(listed.stdout)] == ["earlier"]
 
     failed = tutor_child.run(
-        "ask", QUESTION, "--offline", env=env, fill_at="tutor.runtime.chat:TutorCheckpointer.put"
+        "ask",
+        QUESTION,
+        "--offline",
+        env=env,
+        fill_at="tutor.runtime.checkpoints:TutorCheckpointer.put",
     )
 
     expect_one_line({"ask": failed})

@@ -27,6 +27,8 @@ from tutor.config import Settings
 from tutor.corpus.catalog import Catalog
 from tutor.corpus.index import Indexer, IndexSummary, find_files
 
+pytestmark = pytest.mark.slow
+
 GB = 1 << 30
 GOOD_MD = """# Vector Search
 

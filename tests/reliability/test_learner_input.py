@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import MAX_QUESTION_CHARS, app
+from tutor.cli import app
+from tutor.cli.chat import MAX_QUESTION_CHARS
 from tutor.quiz.bank import QuestionBank
 from tutor.quiz.grading import MAX_GIVEN_CHARS, answer_problem, grade_answer
 from tutor.quiz.questions import Question

@@ -29,6 +29,7 @@ from typer.testing import CliRunner
 
 import graphs.quiz.graph
 import tutor.runtime.chat
+import tutor.runtime.quiz_session
 from graphs.chat.graph import build as build_tutor_graph
 from tests.fake_ollama import FakeOllama
 from tests.tui.pilot import run, until
@@ -38,10 +39,12 @@ from tutor.cli import app as cli
 from tutor.config import Settings
 from tutor.corpus.embeddings import Embedder
 from tutor.quiz.generate import MAX_ATTEMPTS
-from tutor.runtime.chat import open_checkpointer
+from tutor.runtime.checkpoints import open_checkpointer
 from tutor.tui.app import TutorApp
 from tutor.tui.widgets.question_input import QuestionInput
 from tutor.tui.widgets.quiz_card import QuizCard
+
+pytestmark = pytest.mark.slow
 
 QUESTION = "What is few-shot prompting?"
 PARTIAL = "Few-shot prompting gives the model "
@@ -264,7 +267,8 @@ def fault_after_opening(
         arrange(fake)
         return context
 
-    monkeypatch.setattr(tutor.runtime.chat, "open_context", opened)
+    for opener in (tutor.runtime.chat, tutor.runtime.quiz_session):
+        monkeypatch.setattr(opener, "open_context", opened)
 
 
 @dataclass

@@ -27,14 +27,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.reliability.test_kill_quiz_and_chat import (
-    ANSWERS,
-    MODEL_ANSWER,
-    REPO_ROOT,
-    audit_chat,
-    audit_quiz,
-    emit,
-)
+from tests.harness import REPO_ROOT
+from tests.harness.audits import audit_chat, audit_quiz
+from tests.harness.child_events import emit
+from tests.harness.kill_child import ANSWERS, MODEL_ANSWER
 from tutor.config import Settings
 
 pytestmark = pytest.mark.slow
@@ -74,7 +70,9 @@ def run_tutor(spec: dict) -> None:
     it also waits for that file."""
     from tests.fakes import ScriptedChatModel
     from tutor.learner.store import LearnerStore
-    from tutor.runtime.chat import TutorChat, open_checkpointer, open_context
+    from tutor.runtime.chat import TutorChat
+    from tutor.runtime.checkpoints import open_checkpointer
+    from tutor.runtime.context import open_context
     from tutor.runtime.quiz_session import QuizSession
 
     settings, release = Settings(), Path(spec["release"])
@@ -89,7 +87,7 @@ def run_tutor(spec: dict) -> None:
 
     model = ScriptedChatModel(replies=[model_reply])
     chat = TutorChat(open_context(settings, chat_model=model), open_checkpointer(settings))
-    quizzes = QuizSession(open_context(settings, offline=True), open_checkpointer(settings))
+    quizzes = QuizSession.open(settings, offline=True)
     quizzes.context.question_bank()
     if spec["hold"] == "quiz":
         real = LearnerStore.record_answer
@@ -257,7 +255,8 @@ def test_two_tutors_write_at_once_and_a_third_reads(tmp_path, monkeypatch) -> No
 
 @pytest.mark.usefixtures("home")
 def test_an_answer_to_a_question_another_tutor_answered_is_refused() -> None:
-    from tutor.runtime.chat import open_checkpointer, open_context
+    from tutor.runtime.checkpoints import open_checkpointer
+    from tutor.runtime.context import open_context
     from tutor.runtime.quiz_session import QuizMovedOnError, QuizSession
 
     settings = Settings()

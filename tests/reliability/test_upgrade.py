@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from tutor.cli import app
 from tutor.corpus import catalog
-from tutor.learner import store as learner
+from tutor.learner import schema as learner
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOTES = FIXTURES / "notes"
