@@ -26,6 +26,7 @@ from tutor.corpus.sentences import CachedEmbed, Embed
 from tutor.corpus.topics import TopicMap, load_topics
 from tutor.learner.store import LearnerStore
 from tutor.quiz.bank import QuestionBank
+from tutor.quiz.glossary import Glossary
 
 DEFAULT_PASSAGES = 4
 """Passages retrieved per question: enough to cover a topic split over sections, few
@@ -89,6 +90,8 @@ class TutorContext:
     bank: Lazy[QuestionBank] = field(default_factory=Lazy, repr=False)
     """The offline question bank, built on first use. `replace` hands the same holder on, so
     a context made for a new model or a run still shares the bank built for the material."""
+    glossary_cell: Lazy[Glossary] = field(default_factory=Lazy, repr=False)
+    """The material's glossary for the grader, built on first use and shared like `bank`."""
     _completed: Lazy[TutorContext] = field(default_factory=Lazy, init=False, repr=False)
 
     @classmethod
@@ -146,14 +149,28 @@ class TutorContext:
         return self.bank.get(self._build_bank)
 
     def forget_question_bank(self) -> None:
-        """The material changed (a reindex): the next quiz builds the bank afresh."""
+        """The material changed (a reindex): the next quiz builds the bank (and the
+        grader's glossary) afresh."""
         self.bank.forget()
+        self.glossary_cell.forget()
+
+    def glossary(self) -> Glossary:
+        """What the grader knows of the material's terms and acronyms (on top of the
+        field's), built on first use from the catalog's chunks and the topic map."""
+        return self.glossary_cell.get(self._build_glossary)
 
     def _build_bank(self) -> QuestionBank:
         ctx = self.ready()
         catalog = ctx.retriever.catalog
         records = catalog.records(catalog.chunk_ids()).values()
         return QuestionBank.build(records, ctx.topics, ctx.embed)
+
+    def _build_glossary(self) -> Glossary:
+        ctx = self.ready()
+        catalog = getattr(ctx.retriever, "catalog", None)
+        if catalog is None:  # a retriever without a catalog (a test's fake)
+            return Glossary.build((), ctx.topics)
+        return Glossary.from_records(catalog.records(catalog.chunk_ids()).values(), ctx.topics)
 
     def _complete(self) -> TutorContext:
         settings = self.settings

@@ -42,7 +42,8 @@ from tutor.corpus.sentences import key_sentences, split_sentences
 from tutor.corpus.topics import Topic
 from tutor.errors import TurnCancelled
 from tutor.llm import OllamaError, stream_text
-from tutor.quiz.cloze import CheckQuestion, build_check, grade_reply, reply_problem
+from tutor.quiz.answers import judge
+from tutor.quiz.cloze import CheckQuestion, build_check
 from tutor.text import neutralise_model_text, strip_escapes
 
 MAX_QUESTION_CHARS = 4000
@@ -161,7 +162,7 @@ def offer_check(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
 def not_covered(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
     ctx = services(runtime)
     text = "The study material does not cover that, so I won't guess."
-    weak = _weak_titles(ctx)
+    weak = _weak_titles(ctx) or _weak_titles(ctx, not_started=True)
     if weak:
         text += f" It does cover, for example: {', '.join(weak)}. Ask about one of those."
     return {"answer": text, "mode": state.get("mode", "offline")}
@@ -194,7 +195,8 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
         return {"answer": "There are no topics to quiz you on yet: run `tutor index` first."}
     found = ctx.retriever.search(f"{topic.title}. {topic.description}", k=8)
     candidates = [passage_ref(p, n) for n, p in enumerate(found, start=1)]
-    on_topic = [p for p in candidates if topic.id in p["topics"]] or candidates
+    # Only passages carrying the topic: a check is never asked off the topic it names.
+    on_topic = [p for p in candidates if topic.id in p["topics"]]
     check = _check_from(on_topic, topic.description, ctx, state, topic=topic.id, avoid="")
     if check is None:
         return {"answer": f"I couldn't make a question on {topic.title} from the material."}
@@ -208,18 +210,21 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
 def grade_check(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
     """Grade the reply to the pending check by rule; the verdict feeds the memory."""
     check = CheckQuestion.from_state(state["pending_check"])
-    result = grade_reply(state["question"], check.answer)
+    verdict = judge(state["question"], check.answer, services(runtime).glossary())
+    result, reason = verdict.result, verdict.reason
     if result == "right":
         text = f'Right: **{check.answer}**. From the material: "{check.sentence}" ({check.source})'
     elif result == "wrong":
-        problem = reply_problem(state["question"], check.answer)  # a paste or a list
+        why = reason[:1].upper() + reason[1:].rstrip(".") + "."
         text = (
-            f"Not quite{f' ({problem})' if problem else ''}: the answer is **{check.answer}**. "
+            f"Not quite: the answer is **{check.answer}**. {why} "
             f'From the material: "{check.sentence}" ({check.source})'
         )
     else:
         text = f'Skipped. The answer was **{check.answer}**: "{check.sentence}" ({check.source})'
-    grade = GradeState(result=result, answer=check.answer, topic=check.topic, source=check.source)
+    grade = GradeState(
+        result=result, answer=check.answer, topic=check.topic, source=check.source, reason=reason
+    )
     return {"answer": text, "grade": grade, "topics": [check.topic]}
 
 
@@ -341,18 +346,24 @@ def _check_from(
     return None
 
 
-def _weak_titles(ctx: TutorContext) -> list[str]:
+def _weak_titles(ctx: TutorContext, *, not_started: bool = False) -> list[str]:
+    """The weakest topics with evidence (none for a learner who has not started); with
+    `not_started`, the first topics not started instead."""
     if ctx.topics is None:
         return []
-    weak = ctx.learner_store.weak_topics(ctx.learner_name, ctx.topics.topics, WEAK_TOPICS_SHOWN)
-    return [w.title for w in weak]
+    store, name, topics = ctx.learner_store, ctx.learner_name, ctx.topics.topics
+    if not_started:
+        return [row.title for row in store.not_started(name, topics)[:WEAK_TOPICS_SHOWN]]
+    return [w.title for w in store.weak_topics(name, topics, WEAK_TOPICS_SHOWN)]
 
 
 def _weakest_topic(ctx: TutorContext) -> Topic | None:
+    """The weakest topic with evidence, else the first not started."""
     if ctx.topics is None:
         return None
-    weak = ctx.learner_store.weak_topics(ctx.learner_name, ctx.topics.topics, 1)
-    return ctx.topics.get(weak[0].topic) if weak else None
+    store, name, topics = ctx.learner_store, ctx.learner_name, ctx.topics.topics
+    rows = store.weak_topics(name, topics, 1) or store.not_started(name, topics)[:1]
+    return ctx.topics.get(rows[0].topic) if rows else None
 
 
 # --- the graph ------------------------------------------------------------------------

@@ -77,12 +77,14 @@ class GradeState(TypedDict):
     """The verdict on the learner's reply to a pending check, written by `grade_check`."""
 
     result: Literal["right", "wrong", "skipped"]
-    """As `grade_reply` judged the reply; a skip is not recorded."""
+    """As `tutor.quiz.answers.judge` judged the reply; a skip is not recorded."""
     answer: str
     """The check's answer (the blanked term), not the learner's reply."""
     topic: str
     source: str
     """The citation of the check's passage."""
+    reason: NotRequired[str]
+    """One line for the learner: why the reply is right or wrong (absent in older turns)."""
 
 
 class TutorInput(TypedDict):

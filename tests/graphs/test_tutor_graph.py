@@ -176,7 +176,8 @@ def test_a_list_of_terms_holding_the_key_is_wrong_and_says_why(conversation) -> 
     out = chat.ask(f"PCA, {check['answer']}, MLflow, LoRA")
 
     assert out["route"] == "check_answer" and out["grade"]["result"] == "wrong"
-    assert out["answer"].startswith("Not quite (a list of terms: give one answer)")
+    assert out["answer"].startswith(f"Not quite: the answer is **{check['answer']}**.")
+    assert "A list of terms: give one answer." in out["answer"]
     assert chat.events()[-1].kind == "wrong"
 
 
@@ -209,10 +210,28 @@ def test_quiz_request_asks_on_the_named_or_weakest_topic(conversation) -> None:
     store = chat.context.learner_store
 
     now = time.time()
-    store.record(LearnerEvent("default", "mlflow-model-lifecycle", "wrong", now))
-    store.record(LearnerEvent("default", "mlflow-model-lifecycle", "wrong", now))
+    store.record(LearnerEvent("default", "generative-adversarial-networks", "wrong", now))
+    store.record(LearnerEvent("default", "generative-adversarial-networks", "wrong", now))
     out = chat.ask("quiz me")
-    assert out["pending_check"]["topic"] == "mlflow-model-lifecycle"
+    assert out["pending_check"]["topic"] == "generative-adversarial-networks"
+
+
+def test_a_named_topic_without_material_gets_no_check_off_it(conversation) -> None:
+    chat = conversation(ScriptedChatModel(replies=["unused"]))
+    # No passage of the guide carries the MLflow topic: nothing is asked rather than a
+    # check on whatever the search found.
+    out = chat.ask("quiz me on MLflow")
+    assert out["route"] == "quiz" and out["pending_check"] is None
+    assert "couldn't make a question on" in out["answer"]
+
+
+def test_weak_topic_suggestions_need_evidence(conversation) -> None:
+    chat = conversation(ScriptedChatModel(replies=["unused"]))
+    assert "weakest topics" not in chat.ask("hello!")["answer"]  # nothing studied yet
+    chat.context.learner_store.record(LearnerEvent("default", "rlhf", "wrong", time.time()))
+    answer = chat.ask("hello again!")["answer"]
+    rlhf = "Reinforcement Learning with Human Feedback (RLHF)"
+    assert f"Your weakest topics right now: {rlhf}." in answer
 
 
 def test_small_talk_needs_no_model_and_records_nothing(conversation) -> None:
@@ -411,3 +430,16 @@ def test_a_cancelled_answer_raises_and_saves_nothing(conversation) -> None:
     assert chat.state.get("messages", []) == [] and chat.events() == []
     chat.context = context
     assert chat.ask(RAG)["mode"] == "ollama"
+
+
+def test_a_negated_check_reply_is_wrong_and_says_why(conversation) -> None:
+    chat = conversation()
+    check = chat.ask(RAG)["pending_check"]
+
+    out = chat.ask(f"not {check['answer']}")
+
+    assert out["route"] == "check_answer" and out["grade"]["result"] == "wrong"
+    assert out["answer"].startswith(f"Not quite: the answer is **{check['answer']}**.")
+    assert "A negated answer: it says what the answer is not." in out["answer"]
+    assert out["grade"]["reason"] == "A negated answer: it says what the answer is not."
+    assert chat.events()[-1].kind == "wrong"

@@ -1,7 +1,8 @@
-"""One-question checks: a key term of a passage blanked out, and a fair grader for replies.
+"""One-question checks: a key term of a passage blanked out (the grader of replies is
+`tutor.quiz.answers`, its names re-exported here).
 
-Both halves are deterministic on purpose: the grade feeds the learner's memory, so it must
-come from rules, never from a model's free text.
+Deterministic on purpose: the grade feeds the learner's memory, so it must come from
+rules, never from a model's free text.
 """
 
 from __future__ import annotations
@@ -9,19 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from difflib import SequenceMatcher
-from typing import Literal
 
+# The grader of replies lives in tutor.quiz.answers and tutor.quiz.replies; its names stay
+# importable from here for callers that judged checks through this module.
+from tutor.quiz.answers import FUZZY_MATCH as FUZZY_MATCH
+from tutor.quiz.answers import CheckResult as CheckResult
+from tutor.quiz.answers import grade_reply as grade_reply
+from tutor.quiz.answers import judge_reply as judge_reply
+from tutor.quiz.replies import MAX_REPLY_WORDS as MAX_REPLY_WORDS
+from tutor.quiz.replies import is_give_up as is_give_up
+from tutor.quiz.replies import is_pass as is_pass
+from tutor.quiz.replies import reply_problem as reply_problem
 from tutor.text import STOPWORDS
 
 BLANK = "_____"
 MIN_WORDS, MAX_WORDS = 8, 45
 """A sentence shorter than this gives too little context to recall the term; a longer one
 is a paragraph in disguise."""
-FUZZY_MATCH = 0.8
-"""A reply this similar (character level) to the key is a typo of it, not another answer."""
-MAX_REPLY_WORDS = 12
-"""Room for a term and a hedge ("I think it's Unity Catalog"); a longer key gets more."""
 
 # Words that are in the material everywhere, or name a section rather than a concept:
 # blanking them tests nothing.
@@ -56,30 +61,6 @@ _NOT_A_NOUN = re.compile(r"(ly|ous|ical|ive|ful|less|able|ible)$")
 _ACRONYM = re.compile(r"\b(?:[A-Z][a-z]?){1,}[A-Z][A-Za-z]*s?\b|\b[A-Z]{2,}s?\b")
 _CAPITALISED_PHRASE = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)\b")
 _LONG_WORD = re.compile(r"\b[a-z][a-z-]{7,}\b")
-
-# What separates the items of a typed or pasted list: punctuation, line breaks, "or", and
-# bullets ("-", "*", "•" standing alone, as they do once a pasted list's line breaks are
-# made spaces). Not "and", which joins the parts of one answer ("warehouses and lakes").
-_LIST_SEPARATOR = re.compile(r"[,;/|\n\u2022]|\bor\b|(?<!\S)[-*](?!\S)", re.IGNORECASE)
-
-_PASS = re.compile(r"^(skip|pass|next)[\s?!.]*$")
-_GIVE_UP = re.compile(r"^(no idea|i don'?t know|i do not know|idk|dunno|not sure)[\s?!.]*$")
-
-CheckResult = Literal["right", "wrong", "skipped"]
-
-
-def _plain(reply: str) -> str:
-    return " ".join(reply.lower().replace("\u2019", "'").split())
-
-
-def is_pass(reply: str) -> bool:
-    """The learner passes on a check: no evidence either way."""
-    return bool(_PASS.match(_plain(reply)))
-
-
-def is_give_up(reply: str) -> bool:
-    """The learner says they do not know: honest evidence, graded wrong."""
-    return bool(_GIVE_UP.match(_plain(reply)))
 
 
 @dataclass(frozen=True)
@@ -164,63 +145,3 @@ def build_check(
     pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
     prompt = pattern.sub(BLANK, sentence)
     return CheckQuestion(prompt, term, topic, source, chunk_id, sentence)
-
-
-def reply_problem(reply: str, answer: str) -> str | None:
-    """Why a reply cannot be right whatever it contains, or None.
-
-    A reply is graded by whether it holds the key, so a pasted passage or a list of
-    candidate terms would hold it without the learner recalling anything: a reply far
-    longer than the key needs, or naming more items than the key has plus one (room for
-    "Unity Catalog, I think"), does not count.
-    """
-    if len(reply.split()) > max(MAX_REPLY_WORDS, 2 * len(answer.split()) + 8):
-        return "far too long for this answer: give just the term, in a few words"
-    if len(_items(reply)) > len(_items(answer)) + 1:
-        return "a list of terms: give one answer"
-    return None
-
-
-def _items(text: str) -> list[str]:
-    return [item for item in _LIST_SEPARATOR.split(text) if item.strip(" .!?\t")]
-
-
-def grade_reply(reply: str, answer: str) -> CheckResult:
-    """Right, wrong or skipped, forgiving case, articles, plurals, typos and acronyms.
-    A pasted passage or a list of terms is wrong (`reply_problem` says why)."""
-    return judge_reply(reply, answer)[0]
-
-
-def judge_reply(reply: str, answer: str) -> tuple[CheckResult, str]:
-    """`grade_reply`'s verdict and, in a few words, why."""
-    if is_pass(reply):
-        return "skipped", "skipped"
-    if is_give_up(reply):
-        return "wrong", "no answer given"
-    problem = reply_problem(reply, answer)
-    if problem is not None:
-        return "wrong", problem
-    given, key = _normalise(reply), _normalise(answer)
-    if not given:
-        return "wrong", "no answer given"
-    if given == key:
-        return "right", "matches the key"
-    if f" {key} " in f" {given} ":
-        return "right", "names the key"
-    if len(key) >= 5 and SequenceMatcher(None, given, key).ratio() >= FUZZY_MATCH:
-        return "right", "the key, misspelt"
-    if _initials(key) == given.replace(" ", "") or _initials(given) == key.replace(" ", ""):
-        return "right", "the key's acronym or expansion"
-    return "wrong", "does not match the key"
-
-
-def _normalise(text: str) -> str:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    while words and words[0] in ("a", "an", "the"):
-        words = words[1:]
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
-
-
-def _initials(phrase: str) -> str:
-    words = phrase.split()
-    return "".join(w[0] for w in words) if len(words) >= 2 else ""

@@ -10,8 +10,11 @@ import re
 from dataclasses import dataclass
 
 from tutor.corpus.sentences import Embed
-from tutor.quiz.cloze import judge_reply
+from tutor.quiz.answers import HEDGED, NEGATED, judge
+from tutor.quiz.forms import FUNCTION_WORDS, stem, words
+from tutor.quiz.glossary import Glossary
 from tutor.quiz.questions import TRUE_FALSE, Question
+from tutor.quiz.replies import negative
 from tutor.text import clean_typed
 
 LETTERS = "ABCD"
@@ -21,6 +24,8 @@ KEY_TERMS_SHARED = 0.5
 """...provided it also uses at least this share of the key's content words."""
 MAX_GIVEN_CHARS = 200
 """An answer is recorded and shown at most this long: a pasted page is not an answer."""
+
+OPPOSITE = "That says the opposite of the answer."
 
 _TRUE = {"true", "t", "yes", "y", "correct", "right"}
 _FALSE = {"false", "f", "no", "n", "incorrect", "wrong"}
@@ -35,7 +40,10 @@ class Grade:
     """The answer as understood: the chosen option's text, True/False, or the reply
     (without control characters, at most `MAX_GIVEN_CHARS` long)."""
     reason: str
-    """In a few words why it is right or wrong ("matches the key", "picked B: …")."""
+    """One line for the learner saying why it is right or wrong ("You named a different
+    term: unsupervised learning", "Right: RLHF is the acronym of …")."""
+    settled: bool = False
+    """Wrong by a rule no judge of meaning may overturn: negated, hedged, another term."""
 
 
 def option_given(reply: str, question: Question) -> str | None:
@@ -88,14 +96,18 @@ def grade(
     kind: str = "cloze",
     options: list[str] | None = None,
     embed: Embed | None = None,
+    glossary: Glossary | None = None,
 ) -> Grade:
     """Grade one answer against its key, as the quiz does.
 
     `kind` is "mc" or "tf" (the answer picks an option: a letter, a number or its text;
-    `options` lists them, True/False by default for "tf") or "cloze"/"short" (free text,
-    forgiving case, articles, plurals, typos and acronyms; a short answer also on meaning
-    when `embed` is given). A free-text answer far longer than its key is wrong by rule:
-    pasting the whole passage, or every option, must not score.
+    `options` lists them, True/False by default for "tf") or "cloze"/"short" (free text:
+    see `tutor.quiz.answers`; forgiving case, articles, plurals, misspellings, acronyms and
+    expansions, but not a negated or hedged answer or another term). A short answer no
+    rule settles is judged on polarity, then on meaning when `embed` is given. `glossary`
+    (`Glossary.from_records` over the material) adds the material's own terms and
+    acronyms to the field's built-in ones. A free-text answer far longer than its key is
+    wrong by rule: pasting the whole passage, or every option, must not score.
     """
     text = clean_typed(answer)
     given = _bounded(text)
@@ -103,21 +115,46 @@ def grade(
         choices = options or (TRUE_FALSE if kind == "tf" else [])
         chosen = _option(text, kind, choices)
         if chosen is None:
-            return Grade(False, given, answer_problem(text, kind, choices) or "not an option")
+            problem = answer_problem(text, kind, choices) or "not one of the options"
+            return Grade(False, given, f"Not an answer: {problem}.", settled=True)
         if chosen == key:
-            return Grade(True, chosen, "the right option")
-        return Grade(False, chosen, f"picked {chosen!r}; the answer is {key!r}")
-    result, reason = judge_reply(text, key)
-    if result == "right":
-        return Grade(True, given, reason)
-    if kind == "short" and embed is not None and _same_meaning(text, key, embed):
-        return Grade(True, given, "means the same as the key")
-    return Grade(False, given, reason)
+            return Grade(True, chosen, "Right: that's the right option.")
+        return Grade(False, chosen, f"You picked {chosen!r}.", settled=True)
+    glossary = glossary or Glossary.builtin()
+    verdict = judge(text, key, glossary)
+    if verdict.result == "right":
+        return Grade(True, given, verdict.reason)
+    if kind == "short" and verdict.reason not in (NEGATED, HEDGED) and _says_key(text, key):
+        # A short answer is a claim, not a term: more detail around every word of the key
+        # ("the lifecycle of ML models") still says it.
+        return Grade(True, given, "Right: that's the answer, with more detail.")
+    if kind == "short" and verdict.open:
+        if negative(text, glossary.is_word) != negative(key, glossary.is_word):
+            return Grade(False, given, OPPOSITE, settled=True)
+        if embed is not None and _same_meaning(text, key, embed):
+            return Grade(True, given, "Right: it means the same as the answer.")
+    return Grade(False, given, verdict.reason, settled=not verdict.open)
 
 
-def grade_answer(reply: str, question: Question, embed: Embed | None = None) -> Grade:
+def grade_answer(
+    reply: str, question: Question, embed: Embed | None = None, glossary: Glossary | None = None
+) -> Grade:
     """Grade a reply to a quiz question (see `grade`)."""
-    return grade(reply, question.answer, kind=question.kind, options=question.options, embed=embed)
+    return grade(
+        reply,
+        question.answer,
+        kind=question.kind,
+        options=question.options,
+        embed=embed,
+        glossary=glossary,
+    )
+
+
+def _says_key(reply: str, key: str) -> bool:
+    """Every content word of the key is in the reply (by stem), and the key has two or more:
+    a one-word key is a term, judged as one."""
+    wanted = {stem(w) for w in words(key) if w not in FUNCTION_WORDS}
+    return len(wanted) >= 2 and wanted <= {stem(w) for w in words(reply)}
 
 
 def _bounded(text: str) -> str:

@@ -3,10 +3,21 @@ and the passage it comes from."""
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
+
+
+def reason(graded: dict) -> str:
+    """The grader's one line on why, without a "Right" the verdict already says (absent in
+    results of older quizzes)."""
+    why = str(graded.get("reason") or "")
+    if graded["correct"]:
+        why = re.sub(r"^Right[:,.]?\s*", "", why)
+    return why[:1].upper() + why[1:]
 
 
 def verdict(graded: dict) -> Content:
@@ -20,6 +31,7 @@ class QuizFeedback(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="quiz-verdict")
+        yield Static("", id="quiz-reason", markup=False)
         yield Static("", id="quiz-given", markup=False)
         yield Static("", id="quiz-explanation", markup=False)
         yield Static("", id="quiz-source", markup=False)
@@ -28,6 +40,7 @@ class QuizFeedback(Vertical):
     def show(self, graded: dict, *, last: bool) -> None:
         self.set_class(bool(graded["correct"]), "-right")
         self.query_one("#quiz-verdict", Static).update(verdict(graded))
+        self.query_one("#quiz-reason", Static).update(reason(graded))
         given = graded.get("answer_given") or ""
         self.query_one("#quiz-given", Static).update(f"You answered: {given}" if given else "")
         self.query_one("#quiz-explanation", Static).update(graded.get("explanation") or "")
