@@ -1,26 +1,29 @@
-"""Quiz questions without a model: cloze, multiple choice and true/false from key terms.
+"""Quiz questions without a model: cloze, multiple choice, true/false and short answer.
 
-Offline, the quiz still needs questions that read like an exam's. They are built from the
-material alone, deterministically:
+Offline, the quiz still needs questions that read like an exam's. They are built from what
+the material states, deterministically:
 
-1. Key terms (`tutor.quiz.terms`): names, phrases and words that recur in the material,
-   found by cheap grammar rules (`tutor.quiz.wording`) and scored per chunk by TF-IDF.
-2. Slots (`tutor.quiz.slots`): a sentence of a chunk with its best key term blanked is a
-   cloze (`tutor.quiz.cloze.build_check` decides whether the sentence reads alone).
-3. Questions (`QuestionBank`, here). Multiple choice adds three distractors
-   (`tutor.quiz.distractors`). True/false states the sentence as written, or with the key
-   swapped for a distractor from another topic.
+1. Key terms (`tutor.quiz.terms`): names, phrases and words that recur in the material.
+2. Facts (`tutor.quiz.facts`): clauses whose subject is a key term, read as claims
+   ("MLflow manages the lifecycle of models"); rhetoric and clauses that lean on the
+   previous sentence are not facts. A slot (`tutor.quiz.slots`) is a fact with its subject
+   blanked: a cloze as it stands.
+3. Questions (`QuestionBank`, here). Multiple choice adds three distractors of the same
+   sort as the key (`tutor.quiz.categories`) that the material does not say the stem of
+   (`tutor.quiz.support`). True/false states the fact, or swaps its subject for a term
+   of the same sort whose swap the material does not support. Short answer asks for the
+   term the fact is about ("Which tool manages the lifecycle of models?"), or what an
+   acronym the material spells out stands for.
+4. Every question goes through the item-writing flaw checker (`tutor.quiz.flaws`); a
+   flawed one is counted (`rejections`) and never returned.
 
 Randomness only ever comes from the `random.Random` the caller passes in, and every
 candidate list is sorted first, so the same corpus and seed give the same questions.
-Building costs one pass over the text plus one embedding batch of the distractor
-vocabulary; what each chunk can be asked is worked out when first needed.
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from random import Random
 from typing import Literal
@@ -28,26 +31,34 @@ from typing import Literal
 from tutor.corpus.catalog import ChunkRecord
 from tutor.corpus.sentences import Embed
 from tutor.corpus.topics import TopicMap
-from tutor.quiz.cloze import BLANK
+from tutor.quiz.categories import Families, category_of, find_aliases, spelled_out
 from tutor.quiz.distractors import Distractors
-from tutor.quiz.questions import TRUE_FALSE, Question, QuestionKind
+from tutor.quiz.facts import FactFinder
+from tutor.quiz.flaws import FlawChecker
+from tutor.quiz.questions import Question, QuestionKind, sentence_id
+from tutor.quiz.short import (
+    acronym_questions,
+    forward_question,
+    short_prompt,
+)
 from tutor.quiz.slots import Slot, SlotFinder
+from tutor.quiz.support import Support
+from tutor.quiz.swaps import Swaps
 from tutor.quiz.terms import KeyTerms, Material
-from tutor.quiz.wording import whole_word
 
 Requested = QuestionKind | Literal["mixed"]
 Passage = ChunkRecord | Material | str
 """A passage to ask about: a chunk record, a `Material`, or the id of a chunk in the bank."""
 
 OPTIONS = 4
+KINDS: tuple[QuestionKind, ...] = ("mc", "tf", "short", "cloze")
 
 
 class QuestionBank:
     """Offline questions on the material: build once per corpus, then ask for questions.
 
-    `embed` (texts -> unit vectors, e.g. `Embedder.embed`) enables the synonym filter and
-    ranks distractors by plausibility; without it distractors are ranked by topic and
-    score only.
+    `embed` (texts -> unit vectors, e.g. `Embedder.embed`) enables the synonym filter of
+    distractors and the duplicate-stem check; without it those fall back to rules.
     """
 
     def __init__(
@@ -60,10 +71,43 @@ class QuestionBank:
         self.terms = terms
         self.topics = topics
         self.materials = {m.chunk_id: m for m in materials}
-        self.slots = SlotFinder(terms, topics, self.materials)
+        keywords = {k for t in topics.topics for k in t.keywords} if topics else set()
+        texts = [t.text for t in terms.terms.values()]
+        self.aliases = find_aliases(texts)
+        for material in self.materials.values():
+            for acronym, expansion in spelled_out(material.text).items():
+                self.aliases.setdefault(acronym, expansion)
+                self.aliases.setdefault(expansion, acronym)
+        self.categories = {k: category_of(t.text, self.aliases) for k, t in terms.terms.items()}
+        concepts = {k for k, t in terms.terms.items() if t.kind != "word" or k in keywords}
+        self.facts = FactFinder({k: t.text for k, t in terms.terms.items()}, concepts.__contains__)
+        self.slots = SlotFinder(terms, topics, self.materials, self.facts)
         """Per chunk id (in sorted order), what can be asked on it, best first."""
+        all_slots = [s for c in sorted(self.materials) for s in self.slots[c]]
+        self.support = Support(
+            self.materials.values(), [s.fact for s in all_slots if s.fact], self.aliases
+        )
+        self.checker = FlawChecker(self.support, self.aliases, frozenset(concepts), embed)
         self.distractors = Distractors(terms, embed)
+        concept_categories = {k: c for k, c in self.categories.items() if k in concepts}
+        families = Families(
+            [m.text for m in self.materials.values()],
+            [k for k, c in concept_categories.items() if c is not None],
+            {t.id: t.title for t in topics.topics} if topics else {},
+            self.slots.naming,
+        )
+        self.swaps = Swaps(
+            terms, concept_categories, self.aliases, self.support, self.distractors, families
+        )
+        self.rejections: dict[str, Counter[str]] = defaultdict(Counter)
+        """Per kind, how many built questions the flaw checker rejected, by flaw."""
+        self.rejected_examples: dict[str, list[str]] = defaultdict(list)
+        """Per flaw, the first few prompts it rejected (for a person to check the checker)."""
+        self.accepted: Counter[str] = Counter()
+        """Per kind, how many built questions passed the flaw checker."""
         self._by_topic: dict[str, list[Slot]] | None = None
+        self._kind_counts: dict[str, dict[str, int]] | None = None
+        self._acronym_homes: dict[str, tuple[Question, bool]] | None = None
 
     @classmethod
     def build(
@@ -88,6 +132,27 @@ class QuestionBank:
                     self._by_topic[slot.topic].append(slot)
         return self._by_topic
 
+    def topic_counts(self) -> dict[str, int]:
+        """How many facts (each at least a cloze) each topic has."""
+        return {topic: len(slots) for topic, slots in sorted(self.by_topic().items())}
+
+    def kind_counts(self) -> dict[str, dict[str, int]]:
+        """Per topic, per kind (mc, tf, short, cloze), how many questions a quiz can ask:
+        usable ones (built, and passed by the flaw checker), from different sentences (a
+        quiz asks one question per sentence of the material)."""
+        if self._kind_counts is None:
+            sentences: dict[str, dict[str, set[str]]] = {}
+            for chunk_id in sorted(self.materials):
+                for kind in KINDS:
+                    for q in self._iter(self.materials[chunk_id], kind, Random(0), ()):
+                        row = sentences.setdefault(q.topic, {k: set() for k in KINDS})
+                        row[kind].add(q.sentence_id or q.id)
+            self._kind_counts = {
+                topic: {kind: len(ids) for kind, ids in row.items()}
+                for topic, row in sorted(sentences.items())
+            }
+        return self._kind_counts
+
     # --- questions --------------------------------------------------------------------
 
     def questions_for(
@@ -98,8 +163,8 @@ class QuestionBank:
         exclude: Collection[str] = (),
     ) -> list[Question]:
         """Every question of this kind the passage offers (best first), minus `exclude`d
-        ids. "short" is a model's job; offline it falls back to cloze. "mixed" picks a kind
-        per sentence at random."""
+        ones (by question id, or by `sentence_id` of the sentence it comes from). "mixed"
+        picks a kind per fact at random."""
         return list(self._iter(self._material(chunk), kind, rng, exclude))
 
     def make(
@@ -128,13 +193,9 @@ class QuestionBank:
         rng.shuffle(words)
         for slot in terms + words:
             question = self._question(slot, kind, rng)
-            if question is not None and question.id not in exclude:
+            if question is not None and not _excluded(question, exclude):
                 return question
         return None
-
-    def topic_counts(self) -> dict[str, int]:
-        """How many sentence-and-term slots (each at least a cloze) each topic has."""
-        return {topic: len(slots) for topic, slots in sorted(self.by_topic().items())}
 
     def _material(self, chunk: Passage) -> Material:
         if isinstance(chunk, str):
@@ -149,21 +210,63 @@ class QuestionBank:
         else:  # a passage the bank was not built from
             slots = self.slots.find(material)
         seen = set(exclude)
-        for slot in slots:
-            question = self._question(slot, kind, rng)
-            if question is not None and question.id not in seen:
-                seen.add(question.id)  # two blanks of one sentence state it the same way
+        candidates: list[Question | None] = [self._question(slot, kind, rng) for slot in slots]
+        if kind == "short":  # "What does MLflow manage?", "What is RLHF short for?"
+            candidates += [self._checked(self._forward(s)) for s in slots if s.role == "subject"]
+            candidates += self._acronyms(material)
+        for question in candidates:
+            if question is not None and not _excluded(question, seen):
+                seen.add(question.id)
                 yield question
+
+    def _acronyms(self, material: Material) -> list[Question | None]:
+        """What the acronyms spelled out in this passage stand for (each asked from one
+        passage only: where the material spells it out, else where it first appears)."""
+        if self._acronym_homes is None:
+            self._acronym_homes = {}
+            for chunk_id in sorted(self.materials):
+                found = acronym_questions(
+                    self.materials[chunk_id], self.aliases, self.slots.topic_of, self.terms
+                )
+                for q, spelled in found:  # one question per expansion (GAN, GANs)
+                    home = self._acronym_homes.get(q.answer)
+                    if home is None or (spelled and not home[1]):
+                        self._acronym_homes[q.answer] = (q, spelled)
+        return [
+            self._checked(q)
+            for q, _ in self._acronym_homes.values()
+            if q.chunk_id == material.chunk_id
+        ]
 
     def _question(self, slot: Slot, kind: Requested, rng: Random) -> Question | None:
         if kind == "mixed":
-            kind = rng.choice(["mc", "tf", "cloze"])
+            kind = rng.choice(["mc", "tf", "short", "cloze"])
             return self._question(slot, kind, rng) or self._question(slot, "cloze", rng)
-        if kind == "mc":
-            return self._multiple_choice(slot, rng)
-        if kind == "tf":
-            return self._true_false(slot, rng)
-        return self._cloze(slot)  # cloze, and short offline
+        if slot.role == "object":  # a term of the claim blanked: a cloze only
+            question = self._cloze(slot) if kind == "cloze" else None
+        elif kind == "mc":
+            question = self._multiple_choice(slot, rng)
+        elif kind == "tf":
+            question = self._true_false(slot, rng)
+        elif kind == "short":
+            question = self._short(slot)
+        else:
+            question = self._cloze(slot)
+        return self._checked(question)
+
+    def _checked(self, question: Question | None) -> Question | None:
+        """The question if it has no item-writing flaw (else counted, and None)."""
+        if question is None:
+            return None
+        found = self.checker.flaws(question)
+        if found:
+            self.rejections[question.kind].update(found)
+            for flaw in found:
+                if len(self.rejected_examples[flaw]) < 5:
+                    self.rejected_examples[flaw].append(question.prompt)
+            return None
+        self.accepted[question.kind] += 1
+        return question
 
     def _base(self, slot: Slot) -> dict:
         return {
@@ -172,66 +275,63 @@ class QuestionBank:
             "chunk_id": slot.material.chunk_id,
             "source": slot.material.citation,
             "origin": "offline",
+            "sentence": slot.source,
         }
 
     def _cloze(self, slot: Slot) -> Question:
         return Question(kind="cloze", prompt=slot.prompt, answer=slot.surface, **self._base(slot))
 
+    def _short(self, slot: Slot) -> Question | None:
+        if slot.fact is None:
+            return None
+        prompt = short_prompt(slot, self.categories.get(slot.key))
+        if prompt is None:
+            return None
+        return Question(kind="short", prompt=prompt, answer=slot.surface, **self._base(slot))
+
+    def _forward(self, slot: Slot) -> Question | None:
+        asked = forward_question(slot)
+        if asked is None:
+            return None
+        prompt, key = asked
+        return Question(kind="short", prompt=prompt, answer=key, **self._base(slot))
+
     def _multiple_choice(self, slot: Slot, rng: Random) -> Question | None:
-        distractors = self.distractors.pick(slot, OPTIONS - 1, rng)
+        distractors = self.swaps.options(slot, OPTIONS - 1, rng)
         if len(distractors) < OPTIONS - 1:
             return None
-        key = self.terms.terms[slot.key].text
+        key = slot.surface
         options = [key, *distractors]
         rng.shuffle(options)
         prompt = f"{slot.prompt}\nWhich term fills the blank?"
         return Question(kind="mc", prompt=prompt, options=options, answer=key, **self._base(slot))
 
     def _true_false(self, slot: Slot, rng: Random) -> Question | None:
-        """The sentence as written (true) or with its key term swapped for a distractor
-        (false), with even odds. Only on names and phrases: swapping a plain word of the
-        material's prose ("success" for "ability") makes statements no one can call false.
-        Nor on an item of a list ("combine prompt engineering, retrieval augmentation and
-        governance"): another item there may well be true too. A slot that cannot be made
-        false is not asked at all, so "True" is never the giveaway."""
-        if self.terms.terms[slot.key].kind == "word" or _in_list(slot.prompt):
+        """The fact as the material states it (true) or with its subject swapped for a
+        term of the same sort the material does not say it of (false), with even odds. A
+        fact with no such swap is not asked at all, so "True" is never the giveaway."""
+        swap = self.swaps.false_subject(slot, rng)
+        if swap is None:
             return None
-        # The false term comes from another topic: one of the same family ("support vector
-        # machines" for "regression models" in "supervised learning manifests in ...") may
-        # make a statement that is true after all.
-        swap = self.distractors.pick(slot, 1, rng, other_topics=True)
-        if not swap:
-            return None  # it could never be false: asking it would favour "True"
         statement, answer = slot.sentence, "True"
         base = self._base(slot)
         if rng.random() < 0.5:
-            statement = _swap(slot.sentence, slot.surface, swap[0])
+            statement = self.swaps.swapped(slot, swap)
             answer = "False"
             base["explanation"] = (
-                f'The material says "{self.terms.terms[slot.key].text}", not '
-                f'"{swap[0]}": "{slot.sentence}"'
+                f'The material says this of "{slot.surface}", not "{swap}": "{slot.sentence}"'
             )
         return Question(
             kind="tf",
             prompt=f"True or false? {statement}",
-            options=list(TRUE_FALSE),
+            options=["True", "False"],
             answer=answer,
             **base,
         )
 
 
-def _in_list(prompt: str) -> bool:
-    """The blank is an item of an enumeration: "A, _____, and C", "_____ and B"."""
-    before, _, after = prompt.partition(BLANK)
-    return bool(re.search(r"(,|\band|\bor)\s*$", before) or re.match(r"\s*(,|and\b|or\b)", after))
+def _excluded(question: Question, exclude: Collection[str]) -> bool:
+    return question.id in exclude or (bool(question.sentence) and question.sentence_id in exclude)
 
 
-def _swap(sentence: str, surface: str, replacement: str) -> str:
-    """The sentence with the term replaced; capitalised if it opens the sentence."""
-
-    def repl(match: re.Match[str]) -> str:
-        if match.start() == 0 and replacement[:1].islower():
-            return replacement[:1].upper() + replacement[1:]
-        return replacement
-
-    return whole_word(surface).sub(repl, sentence)
+__all__ = ["KINDS", "OPTIONS", "QuestionBank", "sentence_id"]

@@ -108,7 +108,7 @@ class Distractors:
         rng.shuffle(plausible)
         chosen: list[Term] = []
         for term in plausible + rest:
-            if all(_distinct(term, other) for other in chosen) and not self._synonyms(term, chosen):
+            if all(_distinct(term, other) for other in chosen) and not self.synonyms(term, chosen):
                 chosen.append(term)
                 if len(chosen) == count:
                     break
@@ -139,7 +139,7 @@ class Distractors:
         vectors = self.embed([key.text] + [t.text for t in pool])
         return vectors[1:] @ vectors[0]
 
-    def _synonyms(self, term: Term, chosen: list[Term]) -> bool:
+    def synonyms(self, term: Term, chosen: list[Term]) -> bool:
         """Two distractors that mean the same would both be wrong for the same reason."""
         if not chosen:
             return False

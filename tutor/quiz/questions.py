@@ -32,6 +32,14 @@ class Question(BaseModel):
     source: str
     """The citation of the passage: "file § section (lines a-b)"."""
     origin: Origin = "offline"
+    sentence: str = ""
+    """The sentence of the material the question was made from ("" if not known, as for
+    a model's question): a quiz asks at most one question per sentence."""
+
+    @property
+    def sentence_id(self) -> str:
+        """Names the question's source sentence (see `sentence_id`); "" if not known."""
+        return sentence_id(self.sentence) if self.sentence else ""
 
     @property
     def id(self) -> str:
@@ -39,6 +47,13 @@ class Question(BaseModel):
         its review schedule follows it."""
         text = "\x1f".join([self.kind, self.prompt, self.answer, self.chunk_id])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def sentence_id(sentence: str) -> str:
+    """A short stable name for a sentence of the material, e.g. to remember in a quiz's
+    state which sentences have been asked about."""
+    text = " ".join(sentence.split())
+    return "s:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 GROUNDED_SHARE = 0.6

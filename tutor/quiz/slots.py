@@ -1,7 +1,8 @@
-"""What a passage can be asked: its readable sentences, each with a key term to blank.
+"""What a passage can be asked: its facts (`tutor.quiz.facts`), each with its subject blanked.
 
-A slot is one sentence and one key term of it: a cloze as it stands, and the stem of a
-multiple-choice or true/false question. It is asked under the topic that names its term.
+A slot is one claim of the material about one key term: a cloze with the term blanked,
+the stem of a multiple-choice question, a true/false statement, and the source of a
+short-answer question. It is asked under the topic that names its term.
 """
 
 from __future__ import annotations
@@ -9,18 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
-from tutor.corpus.sentences import split_sentences
 from tutor.corpus.topics import TopicMap
-from tutor.quiz.cloze import BLANK, build_check
-from tutor.quiz.terms import KeyTerms, Material, Occurrence, term_candidates
-from tutor.quiz.wording import content_runs, ends_phrase, head_noun, nounish, readable
+from tutor.quiz.cloze import BLANK, MAX_WORDS
+from tutor.quiz.facts import Fact, FactFinder
+from tutor.quiz.terms import KeyTerms, Material
+from tutor.quiz.wording import FUNCTION_WORDS, head_noun, nounish, whole_word
 
-MIN_STEM_WORDS = 6
+MIN_FACT_WORDS = 6
+"""A claim this short still says something ("MLflow manages the lifecycle of models")."""
+MIN_STEM_WORDS = 5
 """The stem must keep this many words besides the blank to say what it asks."""
-KEYS_PER_SENTENCE = 2
-"""A sentence offers at most this many blanks (best first), so one passage is not drilled
-on every noun of one sentence."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,15 @@ class Slot:
     """The sentence with the term blanked."""
     score: float
     topic: str
+    fact: Fact | None = None
+    """The claim of the material the slot asks about."""
+    role: Literal["subject", "object"] = "subject"
+    """What is blanked: the fact's subject, or a key term of its claim."""
+
+    @property
+    def source(self) -> str:
+        """The sentence of the material the slot comes from."""
+        return self.fact.sentence if self.fact is not None else self.sentence
 
 
 class SlotFinder(Mapping[str, list[Slot]]):
@@ -47,9 +57,14 @@ class SlotFinder(Mapping[str, list[Slot]]):
     pass over the text, and a quiz on one topic never reads the rest."""
 
     def __init__(
-        self, terms: KeyTerms, topics: TopicMap | None, materials: Mapping[str, Material]
+        self,
+        terms: KeyTerms,
+        topics: TopicMap | None,
+        materials: Mapping[str, Material],
+        facts: FactFinder,
     ) -> None:
         self.terms = terms
+        self.facts = facts
         self.topics = topics
         self._materials = materials
         self._found: dict[str, list[Slot]] = {}
@@ -67,86 +82,73 @@ class SlotFinder(Mapping[str, list[Slot]]):
         return len(self._materials)
 
     def find(self, material: Material) -> list[Slot]:
-        """The (sentence, key term) pairs of a passage that make a sensible cloze, best
-        first (names and phrases before words), at most `KEYS_PER_SENTENCE` per sentence."""
+        """The facts of a passage, each with its subject blanked, best scored first (names
+        and phrases before words); a fact whose subject has no topic is left out."""
         scores = self.terms.chunk_scores.get(material.chunk_id)
         if scores is None:  # a passage the bank was not built from: score by idf alone
             scores = {k: t.score for k, t in self.terms.terms.items()}
         slots: list[Slot] = []
-        for raw in split_sentences(material.text):
-            sentence = readable(raw)
-            if sentence is None:
-                continue
-            keys = self._keys_in(sentence, scores)
-            taken = 0
-            for key, surface in keys:
-                slot = self._slot(material, sentence, key, surface, scores[key])
-                if slot is not None:
-                    slots.append(slot)
-                    taken += 1
-                    if taken == KEYS_PER_SENTENCE:
-                        break
-        # Names and phrases first: "_____ manages the lifecycle of models" asks about the
-        # material; a plain word of its prose ("the _____ of deploying AI") is easier to
-        # confuse with another. Stable: sentence order breaks ties.
+        for fact in self.facts.find(material):
+            slot = self._slot(fact, scores.get(fact.key, 0.0))
+            if slot is not None:
+                slots.append(slot)
+                extra = self._object_slot(slot, scores)
+                if extra is not None:
+                    slots.append(extra)
         slots.sort(key=lambda s: (self.terms.terms[s.key].kind == "word", -s.score))
         return slots
 
-    def _keys_in(self, sentence: str, scores: dict[str, float]) -> list[tuple[str, str]]:
-        """Key terms of the sentence, best first; at each place the longest term wins, so
-        "support vector machines" is blanked whole, never as "support vector _____"."""
-        chosen: list[Occurrence] = []
-        used: set[tuple[int, int]] = set()
-        runs = content_runs(sentence)
-        occurrences = [
-            o for o in term_candidates(runs) if o.key in scores and ends_phrase(runs[o.run], o.end)
-        ]
-        for occ in sorted(occurrences, key=lambda o: (-(o.end - o.start), -scores[o.key])):
-            span = {(occ.run, i) for i in range(occ.start, occ.end + 1)}
-            if span & used:
-                continue
-            used |= span
-            chosen.append(occ)
-        inside_longer = {o.key for o in chosen for p in chosen if o.key != p.key and o.key in p.key}
-        # A lone noun right after another noun is the tail of a compound ("memory
-        # _____"): blanking it tests nothing.
-        tails = {
-            o.key
-            for o in chosen
-            if " " not in o.key
-            and o.start > 0
-            and (runs[o.run][o.start - 1].name or nounish(runs[o.run][o.start - 1].low))
-        }
-        ranked = sorted(
-            (o for o in chosen if o.key not in inside_longer | tails),
-            key=lambda o: -scores[o.key],
+    def _slot(self, fact: Fact, score: float) -> Slot | None:
+        topic = self._topic_for(fact.key, fact.material)
+        words = len(fact.statement.split())
+        if topic is None or not MIN_FACT_WORDS <= words <= MAX_WORDS:
+            return None
+        prompt = _blanked(fact.statement, fact.surface)
+        if prompt is None:
+            return None
+        return Slot(
+            fact.material, fact.statement, fact.key, fact.surface, prompt, score, topic, fact
         )
-        first: dict[str, str] = {}
-        for o in ranked:
-            first.setdefault(o.key, o.surface)
-        return list(first.items())
 
-    def _slot(
-        self, material: Material, sentence: str, key: str, surface: str, score: float
-    ) -> Slot | None:
-        topic = self._topic_for(key, material)
-        if topic is None:
+    def _object_slot(self, slot: Slot, scores: dict[str, float]) -> Slot | None:
+        """The fact with the best key term of its claim blanked ("MLflow manages the
+        _____ of models"): a cloze, and the source of a "What does MLflow manage?"."""
+        fact = slot.fact
+        if fact is None or not fact.verb:
             return None
-        check = build_check(
-            sentence,
-            topic=topic,
-            source=material.citation,
-            chunk_id=material.chunk_id,
-            keywords=[surface],
+        claim = fact.predicate.lower()
+        found = [
+            k
+            for k in self.terms.terms
+            if k in claim
+            and k != fact.key
+            and (self.terms.terms[k].kind != "word" or self._naming(k))
+            and whole_word(k).search(fact.predicate)
+        ]
+        if not found:
+            return None
+        key = max(found, key=lambda k: (len(k.split()), scores.get(k, 0.0), k))
+        surface = whole_word(key).search(fact.predicate).group(0)
+        at = fact.statement.rfind(fact.predicate)
+        prompt = _blanked(fact.statement[at:], surface)
+        if prompt is None or _in_list(prompt) or _modifies(prompt) or _loose(prompt):
+            return None  # a list item or a modifier: another word may fit the blank as well
+        prompt = fact.statement[:at] + prompt
+        return Slot(
+            fact.material,
+            fact.statement,
+            key,
+            surface,
+            prompt,
+            scores.get(key, 0.0),
+            slot.topic,
+            fact,
+            role="object",
         )
-        # build_check owns the rules of a readable cloze; it must also blank our term.
-        if check is None or check.answer.lower() != key:
-            return None
-        if len(check.prompt.replace(BLANK, " ").split()) < MIN_STEM_WORDS:
-            return None
-        if re.search(rf"-{BLANK}|{BLANK}-", check.prompt):
-            return None  # part of a hyphenated word ("_____-based")
-        return Slot(material, sentence, key, check.answer, check.prompt, score, topic)
+
+    def topic_of(self, key: str, material: Material) -> str | None:
+        """The topic a question on the term from this passage is asked under."""
+        return self._topic_for(key, material)
 
     def _topic_for(self, key: str, material: Material) -> str | None:
         """The passage's topic whose keywords name the term; else, for a specific term (a
@@ -161,6 +163,10 @@ class SlotFinder(Mapping[str, list[Slot]]):
             if naming and self.terms.terms[key].kind != "word":
                 return naming[0]
         return material.topics[0] if material.topics else None
+
+    def naming(self, key: str) -> list[str]:
+        """The topics whose keywords name the term."""
+        return self._naming(key)
 
     def _naming(self, key: str) -> list[str]:
         """The topics whose keywords name the term ("data lakes" is named by "data lake")."""
@@ -185,3 +191,33 @@ class SlotFinder(Mapping[str, list[Slot]]):
             for c in sorted(self._materials)
             if topic in self._materials[c].topics or not naming.isdisjoint(scores[c])
         ]
+
+
+def _blanked(statement: str, surface: str) -> str | None:
+    """The statement with the term blanked, if what is left says enough."""
+    prompt = whole_word(surface).sub(BLANK, statement, count=1)
+    if BLANK not in prompt or len(prompt.replace(BLANK, " ").split()) < MIN_STEM_WORDS:
+        return None
+    if re.search(rf"-{BLANK}|{BLANK}-", prompt):
+        return None  # part of a hyphenated word ("_____-based")
+    return prompt
+
+
+def _in_list(prompt: str) -> bool:
+    """The blank is an item of an enumeration: "A, _____, and C", "_____ and B"."""
+    before, _, after = prompt.partition(BLANK)
+    return bool(re.search(r"(,|\band|\bor)\s*$", before) or re.match(r"\s*(,|and\b|or\b)", after))
+
+
+def _modifies(prompt: str) -> bool:
+    """The blank modifies the noun after it ("housed in a _____ environment")."""
+    after = prompt.partition(BLANK)[2].split()
+    word = after[0].lower().strip(".,;:") if after else ""
+    return word.isalpha() and word not in FUNCTION_WORDS and nounish(word)
+
+
+def _loose(prompt: str) -> bool:
+    """The blank is a loose complement ("integrates memory and retrieval into _____"): many
+    phrases would fit it."""
+    before = prompt.partition(BLANK)[0].split()
+    return bool(before) and before[-1].lower() in ("into", "to", "for", "across", "in", "on")

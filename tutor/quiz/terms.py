@@ -222,6 +222,11 @@ class KeyTerms:
                         alone[occ.key] += 1
             tf[material.chunk_id] = counts
         ing_nouns |= {pair.split()[1] for pair, count in ing_pairs.items() if count >= 2}
+        # ... or after two different modifiers: "zero-shot prompting", "few-shot prompting"
+        modifiers: dict[str, set[str]] = defaultdict(set)
+        for pair in ing_pairs:
+            modifiers[pair.split()[1]].add(pair.split()[0])
+        ing_nouns |= {word for word, mods in modifiers.items() if len(mods) >= 2}
         df: Counter[str] = Counter()
         max_tf: Counter[str] = Counter()
         uses: Counter[str] = Counter()

@@ -40,6 +40,8 @@ _FUNCTION = STOPWORDS | {
     "last", "next", "let", "lets", "makes", "make", "made", "become", "becomes", "became",
     "before", "alone", "themselves", "ourselves", "yourself", "himself", "herself",
 }  # fmt: skip
+FUNCTION_WORDS = _FUNCTION
+"""Stopwords, prepositions, quantifiers and connectives: no content of their own."""
 DETERMINERS = frozenset(
     {"the", "a", "an", "this", "these", "those", "its", "their", "our", "your", "his", "her",
      "every", "each", "any"}
@@ -102,6 +104,15 @@ def _inflections(base: str) -> set[str]:
 
 
 _VERBS = frozenset({f for base in _VERB_BASES for f in _inflections(base)} | set(_IRREGULAR))
+VERBS = _VERBS
+"""Verbs that are rarely nouns, in every form (a term's predicate starts with one)."""
+
+
+def verb_forms(bases: str) -> frozenset[str]:
+    """Every form of these base verbs (whitespace-separated)."""
+    return frozenset(f for base in bases.split() for f in _inflections(base))
+
+
 # Vague qualifiers: never the first word of a term, never its last.
 VAGUE = _wordset(
     """
