@@ -113,7 +113,7 @@ def test_an_unknown_kind_is_refused():
 @pytest.mark.parametrize(
     ("events", "reason"),
     [
-        ([], "not studied yet"),
+        ([], "not started"),
         ([ev("asked", 0.2)], "asked about once, not yet checked, last seen today"),
         (
             [ev("asked", 1), ev("asked", 1.5)],

@@ -21,7 +21,7 @@ def event(kind: str, topic: str, days_ago: float = 0.0) -> LearnerEvent:
 def test_a_new_learner_gets_every_topic_unstudied(store) -> None:
     report = read_progress(store, "ann", TOPICS, NOW)
     assert [row.topic for row in report.rows] == ["c", "a", "d", "b"]
-    assert all(row.reason == "not studied yet" for row in report.rows)
+    assert all(row.reason == "not started" for row in report.rows)
     # Ties: the CLI breaks them by topic id, the screen keeps the map's order.
     assert [row.topic for row in report.weakest_first()] == ["a", "b", "c", "d"]
     assert [row.topic for row in report.ordered(True)] == ["c", "a", "d", "b"]
@@ -34,9 +34,20 @@ def test_weakest_first_is_the_order_of_weak_topics(store) -> None:
     store.record_many([event("wrong", "d"), event("right", "a"), event("asked", "b")])
     report = read_progress(store, "ann", TOPICS, NOW)
     ranked = store.weak_topics("ann", TOPICS, len(TOPICS), NOW)
-    assert report.weakest_first() == ranked
-    assert [row.topic for row in ranked] == ["d", "b", "c", "a"]
-    assert [row.topic for row in report.ordered(True)] == ["d", "b", "c", "a"]
+    assert report.weakest(len(TOPICS)) == ranked
+    # Topics with evidence only; the untouched one is listed after them, "not started".
+    assert [row.topic for row in ranked] == ["d", "b", "a"]
+    assert [row.topic for row in report.weakest_first()] == ["d", "b", "a", "c"]
+    assert [row.topic for row in report.ordered(True)] == ["d", "b", "a", "c"]
+    assert [row.topic for row in report.not_started()] == ["c"]
+    assert report.row("c").reason == "not started"
+
+
+def test_a_learner_with_no_answers_has_no_weakest_topics(store) -> None:
+    report = read_progress(store, "ann", TOPICS, NOW)
+    assert report.weakest(3) == [] and store.weak_topics("ann", TOPICS, 3, NOW) == []
+    assert [row.topic for row in report.not_started()] == [t.id for t in TOPICS]
+    assert [row.topic for row in store.not_started("ann", TOPICS)] == [t.id for t in TOPICS]
 
 
 def test_the_json_rows_are_weakest_first_with_the_next_review(store) -> None:

@@ -100,4 +100,4 @@ def test_a_store_from_the_first_schema_is_migrated_and_keeps_its_history(tmp_pat
     with LearnerStore(path) as upgraded:
         assert [(e.key, e.kind) for e in upgraded.events("ann")] == [("before", "wrong")]
         assert upgraded.record_answer(graded(question(), True, T0 + 1)) is True
-        assert upgraded.summary()["schema"] == len(MIGRATIONS) == 2
+        assert upgraded.summary()["schema"] == len(MIGRATIONS) == 4

@@ -201,7 +201,7 @@ def test_progress_covers_every_topic_and_ignores_unknown_ones(store):
     rows = store.progress("ann", TOPICS, NOW)
     assert [row.topic for row in rows] == [t.id for t in TOPICS]
     a, b = rows[0], rows[1]
-    assert a.reason == "not studied yet" and a.mastery.mastery == 0.5
+    assert a.reason == "not started" and a.mastery.mastery == 0.5
     assert b.reason == "2 of 3 checks wrong, last seen 3 days ago"
     assert b.to_dict() == {
         "topic": "b",
@@ -236,8 +236,10 @@ def test_weak_topics_rank_weakest_first_with_a_documented_tie_break(store):
         ]
     )
     ranked = store.weak_topics("ann", TOPICS, 10, NOW)
-    assert [row.topic for row in ranked] == ["c", "b", "a", "f", "d", "e"]
-    assert [row.topic for row in store.weak_topics("ann", TOPICS, 3, NOW)] == ["c", "b", "a"]
+    # Never-studied a and f are not weak, only not started: they are left out.
+    assert [row.topic for row in ranked] == ["c", "b", "d", "e"]
+    assert [row.topic for row in store.weak_topics("ann", TOPICS, 3, NOW)] == ["c", "b", "d"]
+    assert [row.topic for row in store.not_started("ann", TOPICS)] == ["a", "f"]
     assert ranked[0].reason == "1 of 1 checks wrong, last seen today"
     assert store.weak_topics("ann", TOPICS, 0, NOW) == []
 
@@ -245,7 +247,7 @@ def test_weak_topics_rank_weakest_first_with_a_documented_tie_break(store):
 def test_old_mistakes_fade_from_the_weak_list(store):
     store.record_many([event("wrong", "a", days_ago=120), event("wrong", "b", days_ago=1)])
     ranked = store.weak_topics("ann", TOPICS[:3], 3, NOW)
-    assert [row.topic for row in ranked] == ["b", "a", "c"]
+    assert [row.topic for row in ranked] == ["b", "a"]  # c was never studied
     assert ranked[1].mastery.mastery == pytest.approx(0.5, abs=0.01)
 
 
@@ -256,8 +258,8 @@ def test_a_missing_store_reads_as_empty_and_is_not_created(path):
     with LearnerStore(path, readonly=True) as store:
         assert store.events("ann") == [] and store.learners() == [] and store.sessions() == []
         assert [row.reason for row in store.progress("ann", TOPICS[:2], NOW)] == [
-            "not studied yet",
-            "not studied yet",
+            "not started",
+            "not started",
         ]
         assert store.summary() == {
             "path": str(path),
@@ -267,6 +269,7 @@ def test_a_missing_store_reads_as_empty_and_is_not_created(path):
             "events": 0,
             "sessions": 0,
             "answers": 0,
+            "retired": 0,
         }
         with pytest.raises(TutorError, match="read-only"):
             store.record(event("right"))
@@ -286,6 +289,7 @@ def test_a_reader_sees_what_a_writer_stored(path, store):
             "events": 1,
             "sessions": 1,
             "answers": 0,
+            "retired": 0,
         }
         with pytest.raises(TutorError, match="read-only"):
             reader.touch_session("s2", "ann", "q", "chat")

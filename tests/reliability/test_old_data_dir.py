@@ -76,3 +76,39 @@ def test_a_data_dir_from_the_flat_layout_opens_and_goes_on(isolated_env: Path) -
     # Every old event is kept, and the new answers were added after them.
     now = rows(learner_path, "events")
     assert now[: len(events)] == events and len(now) > len(events)
+
+
+def test_answers_credited_to_another_topic_than_their_card_are_reconciled(
+    isolated_env: Path,
+) -> None:
+    """The December 2026 tutor could record an answer under one topic while its question
+    (and so its review card) sat under another: progress then showed the card's topic
+    "not studied, 0/0" with a review due. Opening the store moves the answer and its event
+    to the question's recorded topic."""
+    data = isolated_env
+    learner_path = load_dump("learner", data / "learner.sqlite")
+    answer_key = "quiz-fixture1:ca7658dd26fafc75"
+    with sqlite3.connect(learner_path) as db:
+        db.execute("UPDATE answers SET topic = 'prompt-engineering' WHERE key = ?", (answer_key,))
+        db.execute("UPDATE events SET topic = 'prompt-engineering' WHERE key = ?", (answer_key,))
+    db.close()
+    before = rows(learner_path, "events", "key, topic")
+
+    code, stdout, _ = run("progress", "--json")
+    assert code == 0
+    progress = {row["topic"]: row for row in json.loads(stdout)}
+    rag = progress["retrieval-augmented-generation"]
+    assert (rag["attempts"], rag["correct"]) == (2, 1) and rag["next_review"] is not None
+    assert progress["prompt-engineering"]["attempts"] == 0
+
+    assert rows(learner_path, "answers", "DISTINCT topic") == [("retrieval-augmented-generation",)]
+    after = dict(rows(learner_path, "events", "key, topic"))
+    assert after[answer_key] == "retrieval-augmented-generation"
+    # Only that event moved; every other one is as it was.
+    assert {k: t for k, t in before if k != answer_key} == {
+        k: t for k, t in after.items() if k != answer_key
+    }
+    with sqlite3.connect(f"file:{learner_path}?mode=ro", uri=True) as db:
+        names = [n for (n,) in db.execute("SELECT name FROM migrations ORDER BY rowid")]
+    db.close()
+    assert names[2:] == ["_m003_question_topics", "_m004_retired"]

@@ -86,7 +86,14 @@ def doctor(
         print(json.dumps(data, indent=2))
     else:
         for check in checks:
-            mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
+            # An optional check (Ollama, the question supply) is a note, not a failure.
+            mark = (
+                "[green]ok[/]  "
+                if check.ok
+                else "[red]FAIL[/]"
+                if check.required
+                else "[yellow]note[/]"
+            )
             out.print(f"{mark} {escape(f'{check.name:<12} {check.detail}')}", soft_wrap=True)
     if not all(c.ok for c in checks if c.required):
         raise typer.Exit(1)

@@ -202,11 +202,14 @@ class Indexer:
                 elif built_with not in (None, self.settings.embedding_model):
                     raise IndexMismatchError(built_with, self.settings.embedding_model)
                 catalog.set_meta("embedding_model", self.settings.embedding_model)
-                if catalog.get_meta("topics_digest") != topic_map.digest:
+                # The topic map and the tagger's rules: a change to either re-tags every
+                # chunk (its vector is reused, nothing is embedded again).
+                tagging = f"{topic_map.digest}:tagger-{TopicTagger.VERSION}"
+                if catalog.get_meta("topics_digest") != tagging:
                     catalog.clear_topics()
                 summary = self._apply_files(catalog, roots)
                 summary.chunks_added += self._sync_vectors(catalog, vectors, topic_map)
-                catalog.set_meta("topics_digest", topic_map.digest)
+                catalog.set_meta("topics_digest", tagging)
                 catalog.set_meta("last_indexed", str(time.time()))
             finally:
                 catalog.close()
@@ -309,7 +312,9 @@ class Indexer:
                 reusable[record.id] = vector
             embedded += len(fresh)
             ids = [i for i in batch if i in records]
-            topics = {i: tagger.tag(records[i].heading_path, reusable[i]) for i in ids}
+            topics = {
+                i: tagger.tag(records[i].heading_path, reusable[i], records[i].text) for i in ids
+            }
             vectors.upsert(
                 ids,
                 [reusable[i] for i in ids],

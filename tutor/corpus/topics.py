@@ -16,7 +16,9 @@ MAX_TOPICS_PER_CHUNK = 3
 SIMILARITY_MARGIN = 0.04
 """Besides the best-matching topic, others within this cosine margin of it are kept."""
 MIN_SIMILARITY = 0.25
-"""Below this a second topic is noise; the best topic is always kept."""
+"""Below this a second topic is noise."""
+CLEAR_LEAD = 0.08
+"""The closest topic this far ahead of the next needs no keyword in the text."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class Topic:
         """Whole-word match, so "supervised" does not fire inside "unsupervised"."""
         lowered = heading.lower()
         return any(re.search(rf"(?<!\w){re.escape(k)}(?!\w)", lowered) for k in self.keywords)
+
+    def mentions(self, text: str) -> int:
+        """How often its keywords occur in `text` (whole words, any case)."""
+        lowered = text.lower()
+        return sum(len(re.findall(rf"(?<!\w){re.escape(k)}(?!\w)", lowered)) for k in self.keywords)
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,23 @@ def load_topics(path: Path) -> TopicMap:
 
 
 class TopicTagger:
-    """Tags a chunk by its section heading and by how close its vector is to each topic."""
+    """Tags a chunk with up to `MAX_TOPICS_PER_CHUNK` topics, from its section heading and
+    from how close its vector is to each topic's description, checked against its text.
+
+    - A topic named by the chunk's most specific topic-naming heading is kept.
+    - A topic found by similarity alone (the closest, and others within
+      `SIMILARITY_MARGIN` of it) needs evidence in the text: its keywords occur there,
+      at least half as often as those of the best-evidenced topic in the running (so a
+      passage on support vector machines that mentions "a lakehouse environment" once is
+      not a lakehouse passage); or it is the closest topic by `CLEAR_LEAD` or more.
+    - A chunk left with nothing keeps its closest topic.
+
+    Calibrated on the bundled guide (`tests/corpus/test_topic_tagging.py` holds the labelled
+    cases). `VERSION` changes whenever these rules do; the index re-tags every chunk when
+    it does, reusing their vectors.
+    """
+
+    VERSION = 2
 
     def __init__(self, topic_map: TopicMap, topic_vectors: np.ndarray) -> None:
         self.topics = topic_map.topics
@@ -92,7 +115,7 @@ class TopicTagger:
         texts = [f"{t.title}. {t.description}" for t in topic_map.topics]
         return cls(topic_map, embed(texts))
 
-    def tag(self, heading_path: tuple[str, ...], vector: np.ndarray) -> list[str]:
+    def tag(self, heading_path: tuple[str, ...], vector: np.ndarray, text: str = "") -> list[str]:
         chosen: list[str] = []
         # The most specific heading that names a topic wins over its parents.
         for heading in reversed(heading_path):
@@ -100,16 +123,22 @@ class TopicTagger:
             if chosen:
                 break
         similarities = self.vectors @ vector
-        order = np.argsort(-similarities)
+        order = [int(i) for i in np.argsort(-similarities)]
         best = float(similarities[order[0]])
-        for index in order:
-            similarity = float(similarities[index])
-            is_best = index == order[0]
-            if not is_best and (
-                similarity < best - SIMILARITY_MARGIN or similarity < MIN_SIMILARITY
-            ):
-                break
-            topic_id = self.topics[index].id
-            if topic_id not in chosen:
-                chosen.append(topic_id)
+        near = [
+            i
+            for i in order
+            if i == order[0] or similarities[i] >= max(best - SIMILARITY_MARGIN, MIN_SIMILARITY)
+        ]
+        lead = best - float(similarities[order[1]]) if len(order) > 1 else 1.0
+        evidence = {i: self.topics[i].mentions(text) for i in near}
+        named = [self.topics.index(t) for t in self.topics if t.id in chosen]
+        strongest = max([*evidence.values(), *(self.topics[i].mentions(text) for i in named)])
+        for i in near:
+            found = evidence[i]
+            backed = (found and 2 * found >= strongest) or (i == order[0] and lead >= CLEAR_LEAD)
+            if backed and self.topics[i].id not in chosen:
+                chosen.append(self.topics[i].id)
+        if not chosen:
+            chosen = [self.topics[order[0]].id]
         return chosen[:MAX_TOPICS_PER_CHUNK]

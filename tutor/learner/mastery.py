@@ -128,15 +128,21 @@ class TopicEstimate(Protocol):
     def mastery(self) -> Mastery: ...
 
 
-def weakness_order(row: TopicEstimate) -> tuple[float, float, str]:
-    """Sort key, weakest first: lowest mastery; then, at equal mastery, at or below 0.5 the
-    topic with more evidence (known to be shaky beats never touched), above 0.5 the one
+def started(m: Mastery) -> bool:
+    """Whether anything was ever recorded on the topic (a question asked, a check answered)."""
+    return m.last_seen is not None
+
+
+def weakness_order(row: TopicEstimate) -> tuple[bool, float, float, str]:
+    """Sort key, weakest first: topics with evidence before those not started (an untouched
+    topic is not weak, only unknown); among them lowest mastery; then, at equal mastery, at
+    or below 0.5 the topic with more evidence (known to be shaky first), above 0.5 the one
     with less (less surely learnt); then the topic id, so the order is deterministic."""
     m = row.mastery
     # Rounding keeps float noise from splitting ties that are equal on paper.
     mastery = round(m.mastery, 9)
     evidence = round(m.evidence, 9)
-    return (mastery, -evidence if mastery <= 0.5 else evidence, row.topic)
+    return (not started(m), mastery, -evidence if mastery <= 0.5 else evidence, row.topic)
 
 
 def _times(count: int) -> str:
@@ -155,9 +161,9 @@ def _ago(at: float, now: float) -> str:
 
 def weakness_reason(m: Mastery, now: float) -> str:
     """A short reason to show beside a topic's mastery, e.g. "2 of 3 checks wrong, last
-    seen 4 days ago", "asked about twice, not yet checked" or "not studied yet"."""
+    seen 4 days ago", "asked about twice, not yet checked" or "not started"."""
     if m.last_seen is None:
-        return "not studied yet"
+        return "not started"
     if m.attempts == 0:
         what = f"asked about {_times(m.asked)}, not yet checked"
     elif m.wrong >= m.correct:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutor.corpus.topics import Topic
 from tutor.learner.history import DayMastery, mastery_history
-from tutor.learner.mastery import weakness_order
+from tutor.learner.mastery import started, weakness_order
 from tutor.learner.records import TopicProgress, iso_utc
 
 if TYPE_CHECKING:
@@ -40,12 +40,20 @@ class ProgressReport:
         `tutor progress` and of `LearnerStore.weak_topics`."""
         return sorted(self.rows, key=weakness_order)
 
+    def weakest(self, n: int) -> list[TopicProgress]:
+        """The `n` weakest topics with evidence, weakest first: none for a new learner."""
+        return [row for row in self.weakest_first() if started(row.mastery)][:n]
+
+    def not_started(self) -> list[TopicProgress]:
+        """The topics with nothing recorded yet, in map order."""
+        return [row for row in self.rows if not started(row.mastery)]
+
     def ordered(self, weakest_first: bool) -> list[TopicProgress]:
-        """The screen's order: weakest first with ties left in map order (so a new learner
-        sees the map as it is), or all in map order."""
+        """The screen's order: weakest first, topics not started after the rest, ties left
+        in map order (so a new learner sees the map as it is); or all in map order."""
         if not weakest_first:
             return list(self.rows)
-        return sorted(self.rows, key=lambda row: weakness_order(row)[:2])
+        return sorted(self.rows, key=lambda row: weakness_order(row)[:3])
 
     def row(self, topic: str) -> TopicProgress | None:
         return next((row for row in self.rows if row.topic == topic), None)

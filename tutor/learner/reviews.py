@@ -29,6 +29,9 @@ def write_answer(db: sqlite3.Connection, answer: GradedAnswer) -> bool:
             answer.at,
         ),
     )
+    # A question keeps the topic it was first recorded under (its card follows it): the
+    # answer and its event go there too, so mastery and reviews never disagree.
+    topic = db.execute("SELECT topic FROM questions WHERE id = ?", (question.id,)).fetchone()[0]
     cursor = db.execute(
         "INSERT INTO answers (key, learner, question_id, topic, given, correct, rating,"
         " at, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
@@ -36,7 +39,7 @@ def write_answer(db: sqlite3.Connection, answer: GradedAnswer) -> bool:
             answer.key,
             answer.learner,
             question.id,
-            question.topic,
+            topic,
             answer.given,
             int(answer.correct),
             int(answer.rating),
@@ -50,7 +53,7 @@ def write_answer(db: sqlite3.Connection, answer: GradedAnswer) -> bool:
         db,
         (
             answer.learner,
-            question.topic,
+            topic,
             "right" if answer.correct else "wrong",
             answer.at,
             question.prompt,
@@ -81,7 +84,9 @@ def due_questions(
     """Questions whose review is due by `now`, most overdue first, with their due time."""
     rows = db.execute(
         "SELECT q.body, c.due FROM cards c JOIN questions q ON q.id = c.question_id"
-        " WHERE c.learner = ? AND c.due <= ? ORDER BY c.due, q.id LIMIT ?",
+        " WHERE c.learner = ? AND c.due <= ? AND NOT EXISTS (SELECT 1 FROM retired r"
+        " WHERE r.learner = c.learner AND r.question_id = c.question_id)"
+        " ORDER BY c.due, q.id LIMIT ?",
         (learner, now, limit),
     ).fetchall()
     return [(Question.model_validate_json(body), due) for body, due in rows]
@@ -122,8 +127,53 @@ def answered_questions(db: sqlite3.Connection, learner: str) -> list[tuple[Quest
     and wrong."""
     rows = db.execute(
         "SELECT q.body, SUM(a.correct), SUM(1 - a.correct) FROM answers a"
-        " JOIN questions q ON q.id = a.question_id WHERE a.learner = ?"
+        " JOIN questions q ON q.id = a.question_id WHERE a.learner = ? AND NOT EXISTS"
+        " (SELECT 1 FROM retired r WHERE r.learner = a.learner AND r.question_id = a.question_id)"
         " GROUP BY q.id ORDER BY MIN(a.at), q.id",
         (learner,),
     ).fetchall()
     return [(Question.model_validate_json(body), right, wrong) for body, right, wrong in rows]
+
+
+COUNTED = (
+    "NOT EXISTS (SELECT 1 FROM answers a JOIN retired r ON r.learner = a.learner"
+    " AND r.question_id = a.question_id WHERE a.key = events.key)"
+)
+"""SQL condition on `events`: not the right/wrong event of an answer to a retired question
+(the answer stays stored; its grade no longer counts)."""
+
+
+def retire(
+    db: sqlite3.Connection,
+    learner: str,
+    question_id: str,
+    at: float,
+    reason: str | None,
+    quiz: str | None,
+) -> bool:
+    """Retire a question for a learner: logged in `retired`, its review card dropped, its
+    answers' events no longer counted (`COUNTED`). False if it was retired before."""
+    add_learner(db, learner, at)
+    cursor = db.execute(
+        "INSERT INTO retired (learner, question_id, at, reason, quiz) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT(learner, question_id) DO NOTHING",
+        (learner, question_id, at, reason, quiz),
+    )
+    db.execute("DELETE FROM cards WHERE learner = ? AND question_id = ?", (learner, question_id))
+    return cursor.rowcount == 1
+
+
+def retired_ids(db: sqlite3.Connection, learner: str) -> set[str]:
+    """The ids of the questions the learner retired."""
+    rows = db.execute("SELECT question_id FROM retired WHERE learner = ?", (learner,))
+    return {row[0] for row in rows}
+
+
+def recorded_topics(db: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+    """The topic each of these questions was recorded under (ids never recorded left out)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        marks = ", ".join("?" * len(batch))
+        found.update(db.execute(f"SELECT id, topic FROM questions WHERE id IN ({marks})", batch))
+    return found

@@ -87,7 +87,55 @@ def _m002_reviews(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[storage.Migration] = [_m001_learner, _m002_reviews]
+def _m003_question_topics(db: sqlite3.Connection) -> None:
+    """One topic per question: the one recorded with it in `questions`. The same question
+    asked under two topics left its answers and their right/wrong events under one topic and
+    its review card (which follows `questions.topic`) under another; both now follow the
+    question's recorded topic, and its JSON body says the same."""
+    storage.run_script(
+        db,
+        """
+        UPDATE questions SET body = json_set(body, '$.topic', topic)
+        WHERE json_valid(body) AND json_extract(body, '$.topic') IS NOT topic;
+        UPDATE events SET topic = (
+            SELECT q.topic FROM answers a JOIN questions q ON q.id = a.question_id
+            WHERE a.key = events.key
+        )
+        WHERE key IN (SELECT key FROM answers) AND topic IS NOT (
+            SELECT q.topic FROM answers a JOIN questions q ON q.id = a.question_id
+            WHERE a.key = events.key
+        );
+        UPDATE answers
+        SET topic = (SELECT q.topic FROM questions q WHERE q.id = answers.question_id)
+        WHERE topic IS NOT (SELECT q.topic FROM questions q WHERE q.id = answers.question_id);
+        """,
+    )
+
+
+def _m004_retired(db: sqlite3.Connection) -> None:
+    """Questions a learner flagged as bad: never asked to them again, their answers kept
+    but no longer counted."""
+    storage.run_script(
+        db,
+        """
+        CREATE TABLE retired (
+            learner TEXT NOT NULL REFERENCES learners(name),
+            question_id TEXT NOT NULL,          -- Question.id
+            at REAL NOT NULL,
+            reason TEXT,                        -- the learner's why, if they gave one
+            quiz TEXT,                          -- the quiz it was flagged in
+            PRIMARY KEY (learner, question_id)
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[storage.Migration] = [
+    _m001_learner,
+    _m002_reviews,
+    _m003_question_topics,
+    _m004_retired,
+]
 """Forward-only schema steps; append to add one (see `tutor.storage`)."""
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -27,10 +27,9 @@ from tutor import storage
 from tutor.corpus.topics import Topic
 from tutor.errors import TutorError
 from tutor.learner import reviews
-from tutor.learner.database import LearnerDatabase
-from tutor.learner.mastery import estimate, weakness_order, weakness_reason
+from tutor.learner.answers import QuizRecords
+from tutor.learner.mastery import estimate, started, weakness_order, weakness_reason
 from tutor.learner.records import (
-    GradedAnswer,
     LearnerEvent,
     SessionInfo,
     TopicProgress,
@@ -38,7 +37,6 @@ from tutor.learner.records import (
     turn_prefix,
 )
 from tutor.learner.schema import EVENT_COLUMNS, SESSION_COLUMNS, add_event, add_learner
-from tutor.quiz.questions import Question
 
 if TYPE_CHECKING:
     from tutor.config import Settings
@@ -79,9 +77,9 @@ def hold_turns() -> Iterator[HeldTurns]:
         _HELD_TURNS.reset(token)
 
 
-class LearnerStore(LearnerDatabase):
+class LearnerStore(QuizRecords):
     """The learner memory in one SQLite file: events, mastery, sessions, quiz answers and
-    reviews. Opening, locking and transactions: `LearnerDatabase`."""
+    reviews (`QuizRecords`). Opening, locking and transactions: `LearnerDatabase`."""
 
     @classmethod
     def open(cls, settings: Settings, *, readonly: bool = False) -> LearnerStore:
@@ -109,8 +107,9 @@ class LearnerStore(LearnerDatabase):
         return stored
 
     def events(self, learner: str, topic: str | None = None) -> list[LearnerEvent]:
-        """A learner's events, oldest first, optionally for one topic only."""
-        sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE learner = ?"
+        """A learner's events, oldest first, optionally for one topic only; not those of
+        answers to questions the learner retired (`retire`)."""
+        sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE learner = ? AND {reviews.COUNTED}"
         params: list[object] = [learner]
         if topic is not None:
             sql += " AND topic = ?"
@@ -147,11 +146,17 @@ class LearnerStore(LearnerDatabase):
     def weak_topics(
         self, learner: str, topics: Iterable[Topic], n: int, now: float | None = None
     ) -> list[TopicProgress]:
-        """The `n` weakest topics, weakest first (see `weakness_order`). Never-studied
-        topics take part at mastery 0.5, so a new learner is steered to them too."""
+        """The `n` weakest topics with evidence, weakest first (see `weakness_order`).
+        Topics not started are left out (`not_started` lists them): a learner with no
+        answers has no weakest topics yet."""
         if n <= 0:
             return []
-        return sorted(self.progress(learner, topics, now), key=weakness_order)[:n]
+        rows = [row for row in self.progress(learner, topics, now) if started(row.mastery)]
+        return sorted(rows, key=weakness_order)[:n]
+
+    def not_started(self, learner: str, topics: Iterable[Topic]) -> list[TopicProgress]:
+        """The topics with nothing recorded yet, in map order."""
+        return [row for row in self.progress(learner, topics) if not started(row.mastery)]
 
     # --- sessions ----------------------------------------------------------------------
 
@@ -322,45 +327,6 @@ class LearnerStore(LearnerDatabase):
             raise TutorError(f"session '{prefix}' is ambiguous: it matches {names}")
         return SessionInfo(*rows[0]) if rows else None
 
-    # --- quiz answers and reviews -------------------------------------------------------
-
-    def record_answer(self, answer: GradedAnswer) -> bool:
-        """Store a graded quiz answer, its right/wrong event and the question's next review,
-        all in one transaction. False (and nothing changed) if its key was stored before:
-        an answer is never counted twice, and a crash before the commit loses nothing that
-        a re-run will not write."""
-        with self._writing() as db:
-            return reviews.write_answer(db, answer)
-
-    def due_questions(
-        self, learner: str, now: float | None = None, limit: int = 50
-    ) -> list[tuple[Question, float]]:
-        """Questions whose review is due, most overdue first, with their due time."""
-        now = time.time() if now is None else now
-        with self._lock:
-            return reviews.due_questions(self._db, learner, now, limit)
-
-    def due_counts(self, learner: str, now: float | None = None) -> dict[str, int]:
-        """Per topic, how many question reviews are due by `now` (topics with none left out)."""
-        now = time.time() if now is None else now
-        with self._lock:
-            return reviews.due_counts(self._db, learner, now)
-
-    def next_reviews(self, learner: str) -> dict[str, float]:
-        """Per topic, when its earliest question review is due."""
-        with self._lock:
-            return reviews.next_reviews(self._db, learner)
-
-    def card_state(self, learner: str, question_id: str) -> tuple[float, int, int] | None:
-        """(due, reviews, lapses) of a learner's card for a question, if any."""
-        with self._lock:
-            return reviews.card_state(self._db, learner, question_id)
-
-    def answered_questions(self, learner: str) -> list[tuple[Question, int, int]]:
-        """Every question the learner answered, with how often right and wrong."""
-        with self._lock:
-            return reviews.answered_questions(self._db, learner)
-
     # --- health ------------------------------------------------------------------------
 
     def summary(self) -> dict[str, Any]:
@@ -378,4 +344,5 @@ class LearnerStore(LearnerDatabase):
                 "events": count("events"),
                 "sessions": count("sessions"),
                 "answers": count("answers"),
+                "retired": count("retired"),
             }

@@ -26,11 +26,14 @@ class Check:
     """A failed optional check (Ollama) is reported but does not fail `tutor doctor`."""
     figures: dict[str, int] | None = field(default=None)
     """Numbers behind the check, for scripts (the drift check's counts)."""
+    items: dict[str, dict[str, int]] | None = field(default=None)
+    """The question bank check: usable questions per topic and kind."""
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        if self.figures is None:
-            del data["figures"]
+        for optional in ("figures", "items"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
 
@@ -144,7 +147,55 @@ def check_learner(settings: Settings) -> Check:
         "learner",
         True,
         f"schema {info['schema']}, {info['learners']} learners, {info['events']} events, "
-        f"{info['sessions']} conversations and quizzes, {info['answers']} quiz answers",
+        f"{info['sessions']} conversations and quizzes, {info['answers']} quiz answers, "
+        f"{info['retired']} questions retired as bad",
+    )
+
+
+QUIZ_LENGTH = 5
+"""A topic with fewer usable questions of a kind than this cannot fill a default quiz."""
+KINDS = ("mc", "tf", "cloze")
+"""The kinds an offline quiz asks (short answers need the model)."""
+
+
+def check_questions(settings: Settings) -> Check:
+    """What the offline question bank can ask, per topic and kind, and the topics that
+    cannot fill a `QUIZ_LENGTH`-question quiz of a kind (`tutor quiz --topic` would end
+    early). Optional: a thin topic is the material's limit, not a fault."""
+    from tutor.corpus.topics import load_topics
+    from tutor.quiz.bank import QuestionBank
+
+    try:
+        catalog = Catalog.open_for_reading(settings.catalog_path)
+        if catalog is None:
+            return Check("questions", False, "no index yet: run `tutor index`", required=False)
+        try:
+            records = catalog.records(catalog.chunk_ids()).values()
+            topics = load_topics(settings.topics_path)
+            counts = QuestionBank.build(records, topics).kind_counts()
+        finally:
+            catalog.close()
+    except TutorError as error:
+        return Check("questions", False, str(error), required=False)
+    items = {
+        t.id: {kind: counts.get(t.id, {}).get(kind, 0) for kind in KINDS} for t in topics.topics
+    }
+    thin = {
+        topic: [f"{kind} {n}" for kind, n in row.items() if n < QUIZ_LENGTH]
+        for topic, row in items.items()
+    }
+    thin = {topic: kinds for topic, kinds in thin.items() if kinds}
+    total = sum(sum(row.values()) for row in items.values())
+    detail = f"{total} usable offline questions over {len(items)} topics"
+    if not thin:
+        return Check("questions", True, detail, required=False, items=items)
+    listed = "; ".join(f"{topic} ({', '.join(kinds)})" for topic, kinds in thin.items())
+    return Check(
+        "questions",
+        False,
+        f"{detail}; fewer than {QUIZ_LENGTH} of a kind, so a quiz on it ends early: {listed}",
+        required=False,
+        items=items,
     )
 
 
@@ -156,5 +207,6 @@ def run_checks(settings: Settings) -> list[Check]:
         vectors_check,
         *(check_drift(settings) if vectors_check.ok else []),
         check_learner(settings),
+        check_questions(settings),
         check_ollama(settings),
     ]
