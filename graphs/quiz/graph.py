@@ -30,19 +30,23 @@ import uuid
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
+from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from graphs.chat.state import PassageRef, passage_ref
 from graphs.context import TutorContext, services
 from graphs.quiz.model import generate_question, model_grades_short, model_supports
+from graphs.quiz.passages import another_kind
+from graphs.quiz.passages import due_review as _due_review
+from graphs.quiz.passages import fresh_passage as _fresh_passage
+from graphs.quiz.passages import offline_question as _offline_question
 from graphs.quiz.policy import (
     DEFAULT_QUESTIONS,
+    after_ask,
     after_pick_or_verify,
     after_remember,
     allocate,
-    choose_passage,
     dry_topic,
     gives_up,
     kind_for,
@@ -52,10 +56,10 @@ from graphs.quiz.policy import (
     model_may_try,
     next_topic,
     picked,
-    reviewable,
     summarise,
     went_away,
 )
+from graphs.quiz.retire import retire
 from graphs.quiz.state import (
     GradedResult,
     QuizInput,
@@ -67,11 +71,10 @@ from graphs.quiz.state import (
 from tutor.learner.records import GradedAnswer
 from tutor.learner.scheduling import rating_for
 from tutor.llm import MalformedReplyError, OllamaError
+from tutor.quiz.flaws import FlawChecker
 from tutor.quiz.grading import grade_answer
 from tutor.quiz.questions import Question, grounding_problem
 
-PASSAGES_PER_TOPIC = 12
-"""Passages searched per topic to find one not used in the quiz yet."""
 PROCESS = uuid.uuid4().hex
 """Marks an outage as met by this process (`policy.may_ask_model`). The mark is
 checkpointed with the quiz, but a quiz resumed by another process asks Ollama again."""
@@ -100,6 +103,8 @@ def start(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
         "fallbacks": 0,
         "ended": None,
         "summary": None,
+        # Questions the learner flagged as bad are never asked to them again.
+        "retired": sorted(ctx.learner_store.retired_ids(ctx.learner_name)),
     }
 
 
@@ -108,7 +113,8 @@ def pick(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
     the exam's plan. Sets either `current` (a due review) or `passage` (to generate from)."""
     ctx = services(runtime)
     if not state.get("exam"):
-        review = _due_review(ctx, set(state.get("asked", [])), state.get("topic"))
+        skip = {*state.get("asked", []), *state.get("retired", [])}
+        review = _due_review(ctx, skip, state.get("topic"))
         if review is not None:
             question, passage = review
             return picked(question.topic, "review", passage, question)
@@ -150,13 +156,34 @@ def generate(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
             failed, gone = True, went_away(error, PROCESS)
     if question is None:
         rng = random.Random(f"{state['seed']}:{number}:{attempts}")
-        question = _offline_question(ctx, state, passage, kind, rng)
+        # Sentences asked about in this quiz are excluded like asked questions: the bank
+        # skips a question whose `sentence_id` is among the excluded.
+        skipping = {**state, "asked": [*state.get("asked", []), *state.get("used_sentences", [])]}
+        question = _offline_question(ctx, skipping, passage, kind, rng)
     used = [*state.get("used_chunks", []), passage["chunk_id"]]
     tried = {"used_chunks": used, "attempts": attempts, **gone}
-    if question is None:  # this passage yields nothing usable: try another one
+    if question is None:  # this passage yields nothing usable: try another one, then
+        # one used before (another of its sentences may still be unasked)
         next_passage = _fresh_passage(ctx, topic, set(used), reuse=False)
+        if next_passage is None and not gives_up(attempts):
+            tried_now = {u for u in used if used.count(u) > 1} | {passage["chunk_id"]}
+            next_passage = _fresh_passage(ctx, topic, tried_now, reuse=False)
         if next_passage is None or gives_up(attempts):
-            return {**tried, **dry_topic(state, topic)}
+            # The topic has no question of this kind left. A mixed offline quiz whose
+            # topic is fixed (named, or the exam's plan) takes another kind before calling
+            # it dry, so thin material still fills it; otherwise another topic is picked.
+            fixed = bool(state.get("topic") or state.get("exam"))
+            other = another_kind(ctx, state, topic, number) if model is None and fixed else None
+            if other is None:
+                return {**tried, **dry_topic(state, topic)}
+            question, passage = other
+            return {
+                **tried,
+                "current": question.model_dump(),
+                "pending_passage": passage,
+                "passage": passage["text"],
+                "made_offline": False,
+            }
         return {
             **tried,
             "pending_passage": next_passage,
@@ -173,13 +200,23 @@ def generate(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
 
 
 def verify(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
-    """Keep a question only if its passage supports it: deterministic checks, plus the
-    model's judgement for a model-made question. Rejections are counted, never shown."""
+    """Keep a question only if its passage supports it and it has no item-writing flaw
+    (`tutor.quiz.flaws`: a generic blank, options that all fit, a cue in the stem, a stem
+    that repeats one asked in this quiz, ...), plus the model's judgement for a model-made
+    question. Rejections are counted, never shown. A question kept, or an offline one
+    rejected, uses up its sentence of the material for the rest of the quiz."""
     ctx = services(runtime)
     if state.get("current") is None:
         return {}
     question = _question(state)
     problem = grounding_problem(question, state["passage"])
+    if problem is None:
+        asked = [r["question"] for r in state.get("results", [])]
+        flaws = _flaw_checker(ctx).flaws(question, asked)
+        problem = f"item-writing flaw: {', '.join(flaws)}" if flaws else None
+    sentences = state.get("used_sentences", [])
+    if question.sentence_id and question.sentence_id not in sentences:
+        sentences = [*sentences, question.sentence_id]
     model = _chat_model(state, ctx)
     gone: dict = {}
     if problem is None and question.origin == "ollama" and model is not None:
@@ -190,15 +227,23 @@ def verify(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
             problem = "the support check failed"
             gone = went_away(error, PROCESS)
     if problem is None:
-        return {}
-    rejected = {"current": None, "rejected": state.get("rejected", 0) + 1, **gone}
+        return {"used_sentences": sentences} if question.sentence_id else {}
+    rejected = {
+        "current": None,
+        "rejected": state.get("rejected", 0) + 1,
+        "used_sentences": sentences,
+        **gone,
+    }
     if gives_up(state.get("attempts", 0)):
         return {**rejected, **dry_topic(state, state["pending_topic"])}
     return rejected
 
 
 def ask(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
-    """Show the question (never its answer) and wait for the learner."""
+    """Show the question (never its answer) and wait for the learner. A reply of
+    {"bad": True, "why": ...} retires it instead: not graded, never asked to this learner
+    again, and the quiz goes on; with "previous": True it retires the question just
+    graded, and this one is asked again (`graphs.quiz.retire`)."""
     question = _question(state)
     topic = services(runtime).topics.get(question.topic)
     reply = interrupt(
@@ -216,7 +261,11 @@ def ask(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
     )
     if isinstance(reply, str):
         reply = {"answer": reply}
-    return {"reply": Reply(**(reply or {}))}
+    reply = reply or {}
+    if reply.get("bad"):
+        quiz_id = str(get_config().get("configurable", {}).get("thread_id", "quiz"))
+        return retire(state, services(runtime), question.id, reply, quiz_id)
+    return {"reply": Reply(**reply)}
 
 
 def grade(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
@@ -228,15 +277,19 @@ def grade(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
         return {"graded": None}
     question = _question(state)
     answer = str(reply.get("answer", ""))
-    result = grade_answer(answer, question, ctx.embed)
-    correct = result.correct
+    glossary = ctx.glossary() if question.kind in ("cloze", "short") else None
+    result = grade_answer(answer, question, ctx.embed, glossary)
+    correct, reason = result.correct, result.reason
     model = _chat_model(state, ctx)
     gone: dict = {}
-    if model is not None and model_may_grade(question, correct, answer):
+    # A negated or hedged answer, or another term, is wrong by rule: no model overturns it.
+    if model is not None and not result.settled and model_may_grade(question, correct, answer):
         try:
             # `given` is the answer as recorded: clean, and never longer than
             # MAX_GIVEN_CHARS, so a pasted page does not go into the prompt.
             correct = model_grades_short(model, question, result.given, state["passage"]).correct
+            if correct:
+                reason = "Right: it means the same as the answer, as the passage puts it."
         except MODEL_FAILED as error:
             gone = went_away(error, PROCESS)  # the rule's verdict stands
     graded = GradedResult(
@@ -251,6 +304,7 @@ def grade(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
         source=question.source,
         confidence=reply.get("confidence"),
         made_offline=bool(state.get("made_offline")),
+        reason=reason,
     )
     return {**gone, "graded": graded}
 
@@ -307,6 +361,15 @@ def topic_weights(ctx: TutorContext) -> dict[str, float]:
     return {t.id: float(counts.get(t.id, 0)) for t in ctx.topics.topics if counts.get(t.id)}
 
 
+def _flaw_checker(ctx: TutorContext) -> FlawChecker:
+    """The bank's flaw checker (it knows the material's claims and acronyms), or one that
+    knows only the context's embedder when there is no material to build a bank from."""
+    try:
+        return ctx.question_bank().checker
+    except (AttributeError, KeyError):  # a context without a catalog (some fakes)
+        return FlawChecker(embed=ctx.embed)
+
+
 def _chat_model(state: QuizState, ctx: TutorContext) -> BaseChatModel | None:
     """The model this quiz may ask now: none offline, nor once Ollama went away."""
     return ctx.chat_model if may_ask_model(state.get("ollama_gone"), PROCESS) else None
@@ -314,42 +377,6 @@ def _chat_model(state: QuizState, ctx: TutorContext) -> BaseChatModel | None:
 
 def _question(state: QuizState) -> Question:
     return Question.model_validate(state["current"])
-
-
-def _offline_question(
-    ctx: TutorContext, state: QuizState, passage: PassageRef, kind: str, rng: random.Random
-) -> Question | None:
-    """A question from the offline generator, or None if the passage yields none."""
-    exclude = set(state.get("asked", []))
-    question = ctx.question_bank().make(passage["chunk_id"], kind, rng, exclude=exclude)
-    if question is not None and state["pending_topic"] in passage["topics"]:
-        # The quiz picked this topic and the passage carries it: the answer counts there.
-        question = question.model_copy(update={"topic": state["pending_topic"]})
-    return question
-
-
-def _due_review(
-    ctx: TutorContext, asked: set[str], topic: str | None
-) -> tuple[Question, str] | None:
-    for question, _due in ctx.learner_store.due_questions(ctx.learner_name):
-        if not reviewable(question, asked, topic):
-            continue
-        record = ctx.retriever.catalog.records([question.chunk_id]).get(question.chunk_id)
-        if record is not None:  # a question whose passage left the corpus is not reviewed
-            return question, record.text
-    return None
-
-
-def _fresh_passage(
-    ctx: TutorContext, topic_id: str, used: set[str], *, reuse: bool = True
-) -> PassageRef | None:
-    """The topic's best passage not used in this quiz yet (`policy.choose_passage`)."""
-    topic = ctx.topics.get(topic_id)
-    if topic is None:
-        return None
-    found = ctx.retriever.search(f"{topic.title}. {topic.description}", k=PASSAGES_PER_TOPIC)
-    refs = [passage_ref(p, n) for n, p in enumerate(found, start=1)]
-    return choose_passage(refs, topic_id, used, reuse=reuse)
 
 
 def build() -> StateGraph:
@@ -361,7 +388,7 @@ def build() -> StateGraph:
     graph.add_conditional_edges("pick", after_pick_or_verify)
     graph.add_edge("generate", "verify")
     graph.add_conditional_edges("verify", after_pick_or_verify)
-    graph.add_edge("ask", "grade")
+    graph.add_conditional_edges("ask", after_ask)
     graph.add_edge("grade", "remember")
     graph.add_conditional_edges("remember", after_remember)
     graph.add_edge("finish", END)

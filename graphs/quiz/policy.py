@@ -8,7 +8,7 @@ these; the tests call them directly.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Literal
 
 from graphs.chat.state import PassageRef
@@ -22,6 +22,7 @@ from graphs.quiz.state import (
     TopicScore,
     WeakTopic,
 )
+from tutor.corpus.topics import Topic
 from tutor.learner.records import TopicProgress
 from tutor.llm import OllamaError
 from tutor.quiz.cloze import reply_problem
@@ -116,15 +117,59 @@ def reviewable(question: Question, asked: set[str], topic: str | None) -> bool:
 
 
 def choose_passage(
-    found: Sequence[PassageRef], topic: str, used: set[str], *, reuse: bool = True
+    found: Sequence[PassageRef],
+    topic: str,
+    used: set[str],
+    *,
+    reuse: bool = True,
+    about: Collection[str] = (),
 ) -> PassageRef | None:
-    """The best passage of `found` (in rank order) carrying `topic` (any, if none does)
-    and not used in this quiz yet; with `reuse`, a used one when all are (another
-    question can come from it)."""
-    on_topic = [p for p in found if topic in p["topics"]] or list(found)
+    """The best passage of `found` (in rank order) carrying `topic` (or one of the chunk
+    ids `about` it) and not used in this quiz yet; with `reuse`, a used one when all are
+    (another question can come from it). None when no passage is on the topic: a
+    question is never made off its topic."""
+    on_topic = [p for p in found if topic in p["topics"] or p["chunk_id"] in about]
     fresh = [p for p in on_topic if p["chunk_id"] not in used]
     choices = fresh or (on_topic if reuse else [])
     return choices[0] if choices else None
+
+
+def on_topic_question(
+    candidates: Sequence[Question],
+    topic: str,
+    passage_topics: Sequence[str],
+    recorded: Mapping[str, str],
+    topic_map: Sequence[Topic] = (),
+) -> Question | None:
+    """The first of a passage's `candidates` (best first) that is about `topic`, asked
+    under it: one the offline generator gave that topic; else, on a passage carrying the
+    topic, one whose topic was only the passage's default (its key is not a term of that
+    topic) and whose sentence speaks of `topic` more than of any other (`sentence_topic`).
+    A sentence about something else ("Similarly, retrieval-augmented generation unites
+    …" in a paragraph on prompts) is not asked under `topic`; nor is a question
+    `recorded` under another topic before (its card and answers are there)."""
+    by_id = {t.id: t for t in topic_map}
+    allowed = [q for q in candidates if recorded.get(q.id, topic) == topic]
+    own = [q for q in allowed if q.topic == topic]
+    shared = [
+        q
+        for q in allowed
+        if q.topic != topic
+        and topic in passage_topics
+        and not (q.topic in by_id and by_id[q.topic].matches_heading(q.answer))
+        and sentence_topic(q.prompt, topic_map) == topic
+    ]
+    for question in own + shared:
+        return question.model_copy(update={"topic": topic})
+    return None
+
+
+def sentence_topic(sentence: str, topic_map: Sequence[Topic]) -> str | None:
+    """The topic whose keywords the sentence uses most (the first in map order on a tie),
+    or None when it uses none."""
+    counts = [(t.mentions(sentence), -i, t.id) for i, t in enumerate(topic_map)]
+    best = max(counts, default=(0, 0, None))
+    return best[2] if best[0] > 0 else None
 
 
 def kind_for(kind: str, number: int, with_model: bool) -> str:
@@ -135,6 +180,16 @@ def kind_for(kind: str, number: int, with_model: bool) -> str:
         return kind
     rotation = ("mc", "tf", "short") if with_model else MIXED_KINDS
     return rotation[number % len(rotation)]
+
+
+def offline_kinds(kind: str, number: int) -> list[str]:
+    """The kinds an offline question `number` may take, best first: a mixed quiz tries the
+    rotation's kind, then the others, so a passage with no item of one kind (the material
+    is thin) still gives a question rather than ending the quiz early."""
+    if kind != "mixed":
+        return [kind]
+    first = kind_for(kind, number, with_model=False)
+    return [first, *(k for k in (*MIXED_KINDS, "short") if k != first)]
 
 
 def picked(topic: str, reason: PickReason, passage: str, question: Question | None) -> dict:
@@ -227,6 +282,14 @@ def after_pick_or_verify(state: QuizState) -> Step:
     return "ask" if state.get("current") else "generate"
 
 
+def after_ask(state: QuizState) -> Literal["ask", "grade", "pick"]:
+    """After `ask`: an answer (or a stop) is graded; a retired question makes way for the
+    next one; retiring the question graded before asks the waiting one again."""
+    if state.get("reply") is not None:
+        return "grade"
+    return "ask" if state.get("current") else "pick"
+
+
 def after_remember(state: QuizState) -> Literal["pick", "finish"]:
     stopped = bool((state.get("reply") or {}).get("stop"))
     return "finish" if stopped or len(state.get("results", [])) >= state["n"] else "pick"
@@ -268,6 +331,8 @@ def summarise(
         per_topic=sorted(per_topic.values(), key=lambda r: (r["right"] / r["total"], r["topic"])),
         weakest_topics=weakest,
         review=list(dict.fromkeys(r["source"] for r in results if not r["correct"])),
+        retired=state.get("flagged", 0),
+        topic=state.get("topic"),
         rejected=state.get("rejected", 0),
         fallbacks=state.get("fallbacks", 0),
         made_offline=made,

@@ -44,6 +44,9 @@ class QuestionState(TypedDict):
     source: str
     """The citation of the question's passage."""
     origin: Origin
+    sentence: NotRequired[str]
+    """The sentence of the material it was made from ("" for a model's question; absent
+    in questions checkpointed before it was recorded)."""
 
 
 class ShownQuestion(TypedDict):
@@ -63,12 +66,19 @@ class ShownQuestion(TypedDict):
 
 
 class Reply(TypedDict, total=False):
-    """The learner's reply that resumes `ask`: an answer, or a request to stop."""
+    """The learner's reply that resumes `ask`: an answer, a request to stop, or a flag
+    that a question is bad."""
 
     answer: str
     confidence: Confidence | None
     stop: bool
     """End the quiz now; the summary covers what was answered."""
+    bad: bool
+    """The question is bad: retire it for this learner instead of grading an answer."""
+    why: str | None
+    """The learner's reason for `bad`, if given."""
+    previous: bool
+    """With `bad`: the question just graded is the bad one, not the waiting one."""
 
 
 class GradedResult(TypedDict):
@@ -88,6 +98,9 @@ class GradedResult(TypedDict):
     confidence: Confidence | None
     made_offline: NotRequired[bool]
     """Made offline because Ollama went away (absent in results of older quizzes)."""
+    reason: NotRequired[str]
+    """One line for the learner: why the answer is right or wrong (absent in results of
+    older quizzes)."""
 
 
 class TopicScore(TypedDict):
@@ -118,6 +131,10 @@ class QuizSummary(TypedDict):
     """The learner's weakest topics overall, after this quiz."""
     review: list[str]
     """Citations of the passages behind wrong answers, each once."""
+    retired: NotRequired[int]
+    """Questions the learner flagged as bad in this quiz (absent in older summaries)."""
+    topic: NotRequired[str | None]
+    """The topic the quiz stayed on, if it was given one (absent in older summaries)."""
     rejected: int
     fallbacks: int
     made_offline: int
@@ -146,6 +163,9 @@ class QuizState(TypedDict, total=False):
     asked: list[str]
     """Ids of the questions asked so far (none is asked twice in a quiz)."""
     used_chunks: list[str]
+    used_sentences: list[str]
+    """`sentence_id`s of the sentences of the material asked about (or rejected) in this
+    quiz: one sentence yields at most one question per quiz."""
     current: QuestionState | None
     """The question being asked, or being checked before it is."""
     passage: str
@@ -176,3 +196,9 @@ class QuizState(TypedDict, total=False):
     """Set once Ollama went away during the quiz."""
     made_offline: bool
     """Whether the current question was made offline because Ollama went away."""
+    retired: list[str]
+    """Ids of the questions this learner retired (flagged as bad): never asked again."""
+    retired_now: str | None
+    """The question `ask` just retired, if its last reply was a "bad question"."""
+    flagged: int
+    """Questions retired during this quiz."""

@@ -174,7 +174,7 @@ def test_a_graded_check_shows_in_progress(runner, home) -> None:
 
 def test_progress_and_sessions_on_a_fresh_data_dir(runner, tmp_path) -> None:
     progress = runner.invoke(app, ["progress"])
-    assert progress.exit_code == 0 and "not studied yet" in progress.stdout
+    assert progress.exit_code == 0 and "not started" in progress.stdout
     sessions = runner.invoke(app, ["sessions"])
     assert "No conversations yet" in sessions.stdout
     assert not (tmp_path / "data").exists()  # reading creates nothing

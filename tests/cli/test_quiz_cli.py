@@ -13,7 +13,9 @@ from tutor.cli import app
 from tutor.config import Settings
 from tutor.corpus.exam import load_exam
 
-GRADED_KEYS = {"topic", "kind", "question", "options", "answer_given", "correct", "key", "source"}
+GRADED_KEYS = {
+    "topic", "kind", "question", "options", "answer_given", "correct", "key", "source", "reason",
+}  # fmt: skip
 
 
 def lines(stdout: str) -> list[dict]:
@@ -27,6 +29,7 @@ def test_piped_offline_quiz_json(runner, home) -> None:
     assert len(graded) == 3 and all(set(g) == GRADED_KEYS for g in graded)
     assert [g["kind"] for g in graded] == ["mc", "tf", "cloze"]
     assert graded[1]["answer_given"] == "True"
+    assert all(g["reason"] and "\n" not in g["reason"] for g in graded)  # one line each
     assert final["summary"]["asked"] == 3
     assert final["summary"]["correct"] == sum(g["correct"] for g in graded)
     assert "Question 1 of 3" in result.stderr  # questions go to stderr with --json
@@ -217,3 +220,80 @@ def test_an_answer_is_kept_when_old_checkpoints_cannot_be_pruned(home) -> None:
         assert session.current(waiting.quiz).question == step.question
     finally:
         session.close()
+
+
+def test_text_quiz_feedback_says_why_an_answer_is_wrong(runner, home) -> None:
+    result = runner.invoke(
+        app, ["quiz", "--n", "1", "--kind", "short", "--offline"], input="not that one\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Not quite." in result.stdout
+    assert "A negated answer: it says what the answer is not." in result.stdout
+
+
+def learner_rows(sql: str) -> list[tuple]:
+    with closing(sqlite3.connect(Settings().learner_path)) as db:
+        return db.execute(sql).fetchall()
+
+
+def test_a_topic_quiz_stays_on_it_and_bad_retires_the_waiting_question(runner, home) -> None:
+    topic = "unsupervised-learning"
+    result = runner.invoke(
+        app,
+        ["quiz", "--n", "2", "--kind", "short", "--topic", topic, "--offline", "--json"],
+        input="!bad two terms fit the blank\nx\nx\n",
+    )
+    assert result.exit_code == 0, result.output
+    *graded, final = lines(result.stdout)
+    assert len(graded) == 2 and {g["topic"] for g in graded} == {topic}
+    assert final["summary"]["retired"] == 1 and final["summary"]["asked"] == 2
+    assert "is retired" in result.stderr  # with --json, said on stderr
+    assert learner_rows("SELECT reason FROM retired") == [("two terms fit the blank",)]
+    assert learner_rows("SELECT DISTINCT topic FROM events") == [(topic,)]
+    progress = {
+        r["topic"]: r for r in json.loads(runner.invoke(app, ["progress", "--json"]).stdout)
+    }
+    assert progress[topic]["attempts"] == 2
+
+
+def test_bad_last_retires_the_question_just_graded(runner, home) -> None:
+    result = runner.invoke(
+        app,
+        ["quiz", "--n", "2", "--kind", "short", "--topic", "reinforcement-learning", "--offline"],
+        input="wrong\n!bad-last\nx\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "The question before this one is retired" in result.stdout
+    assert "Retired as bad questions: 1" in result.stdout
+    assert learner_rows("SELECT count(*) FROM answers") == [(2,)]  # kept, one not counted
+    assert learner_rows("SELECT count(*) FROM cards") == [(1,)]
+    progress = json.loads(runner.invoke(app, ["progress", "--json"]).stdout)
+    assert sum(r["attempts"] for r in progress) == 1
+
+
+def test_a_topic_that_runs_dry_ends_early_and_says_so(runner, home) -> None:
+    topic = "mlflow-model-lifecycle"
+    result = runner.invoke(
+        app,
+        ["quiz", "--n", "12", "--kind", "short", "--topic", topic, "--offline"],
+        input="x\n" * 12,
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Ended early: the material has no more questions on {topic}" in result.stdout
+    assert learner_rows("SELECT DISTINCT topic FROM answers") in ([], [(topic,)])
+
+
+def test_progress_lists_untouched_topics_as_not_started(runner, home) -> None:
+    result = runner.invoke(app, ["progress"])
+    assert result.exit_code == 0 and "not started" in result.stdout
+    assert "not studied" not in result.stdout
+
+
+def test_an_offline_mock_exam_is_filled_from_thin_material(runner, home) -> None:
+    """Most topics of the shipped material give only a few questions of each kind: a mixed
+    exam takes another kind where a topic has run out of one, rather than ending early."""
+    result = runner.invoke(app, ["exam", "--n", "20", "--offline", "--json"], input="A\n" * 20)
+    assert result.exit_code == 0, result.output
+    *graded, final = lines(result.stdout)
+    assert (final["summary"]["asked"], final["summary"]["ended"]) == (20, "done")
+    assert len({g["question"] for g in graded}) == 20

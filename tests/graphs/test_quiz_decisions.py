@@ -115,8 +115,8 @@ def test_the_passage_is_on_topic_and_fresh_or_reused_when_allowed() -> None:
     assert policy.choose_passage(found, "t", {"2"})["chunk_id"] == "3"
     assert policy.choose_passage(found, "t", {"2", "3"})["chunk_id"] == "2"  # reused
     assert policy.choose_passage(found, "t", {"2", "3"}, reuse=False) is None
-    # No passage carries the topic: the best of the rest.
-    assert policy.choose_passage(found, "none", set())["chunk_id"] == "1"
+    # No passage carries the topic: none, never one off the topic.
+    assert policy.choose_passage(found, "none", set()) is None
     assert policy.choose_passage([], "t", set()) is None
 
 
@@ -224,6 +224,14 @@ def test_the_summary_adds_up() -> None:
         "made_offline": 2,
         "offline_reason": "Ollama is not running",
         "offline_notice": "2 of 4 questions were made offline: Ollama is not running",
+        "retired": 0,
+        "topic": None,
     }
     empty = policy.summarise({}, "no material", {}, [])
     assert (empty["asked"], empty["planned"], empty["offline_notice"]) == (0, 0, None)
+
+
+def test_a_mixed_offline_slot_falls_back_to_the_other_kinds() -> None:
+    assert policy.offline_kinds("mixed", 0) == ["mc", "tf", "cloze", "short"]
+    assert policy.offline_kinds("mixed", 1) == ["tf", "mc", "cloze", "short"]
+    assert policy.offline_kinds("tf", 5) == ["tf"]  # a quiz of one kind keeps it

@@ -83,7 +83,7 @@ def test_due_reviews_come_first_then_weak_then_new(make_quiz, tmp_path) -> None:
     session = make_quiz(store=store)
     bank = session.context.question_bank()
     rng = __import__("random").Random(1)
-    chunk = next(iter(bank.slots))
+    chunk = next(c for c in bank.slots if bank.slots[c])  # a passage with something to ask
     due = bank.make(chunk, "cloze", rng)
     hour_ago = time.time() - 3600
     store.record_answer(
@@ -104,15 +104,33 @@ def test_due_reviews_come_first_then_weak_then_new(make_quiz, tmp_path) -> None:
 
 def test_a_named_topic_quiz_stays_on_it(make_quiz) -> None:
     session = make_quiz()
-    step = session.start(n=3, kind="cloze", topic="rlhf")
+    # (RLHF's passages are mostly rhetoric: two sentences state checkable facts about it.)
+    step = session.start(n=3, kind="cloze", topic="reinforcement-learning")
     step, graded = run_through(session, step, ["x", "y", "z"])
-    assert {g["topic"] for g in graded} == {"rlhf"} and step.summary["asked"] == 3
+    assert {g["topic"] for g in graded} == {"reinforcement-learning"}
+    assert step.summary["asked"] == 3
 
 
-def question_json(kind: str = "mc") -> str:
+# Quizzes that go offline ask short answers: RLHF's passages are mostly rhetoric, and
+# state two checkable facts besides its acronym (three short answers, one multiple choice).
+MODEL_QUESTIONS = (
+    "Which technique aligns model outputs with human preferences?",
+    "Which technique has evaluators rank the outputs of large language models?",
+    "Which technique fine-tunes generative AI applications so outputs match stated values?",
+    "Which technique turns rankings by evaluators into signals for training?",
+    "Which technique steers chatbots toward empathy through ranked replies?",
+)
+"""What the fake model asks, one after another: a quiz never asks one stem twice (the
+flaw checker rejects a duplicate stem), and none holds a word of the short answer's key
+but the first (which the checker calls a cue for a short answer)."""
+
+
+def question_json(kind: str = "mc", number: int = 0) -> str:
+    if kind == "short":
+        number = number % (len(MODEL_QUESTIONS) - 1) + 1
     return json.dumps(
         {
-            "question": "Which technique aligns model outputs with human preferences?",
+            "question": MODEL_QUESTIONS[number % len(MODEL_QUESTIONS)],
             "options": ["RLHF", "PCA", "k-means", "Q-learning"] if kind == "mc" else [],
             "answer": "RLHF" if kind == "mc" else "reinforcement learning with human feedback",
             "explanation": "The passage says RLHF aligns outputs with human values.",
@@ -123,6 +141,8 @@ def question_json(kind: str = "mc") -> str:
 def model_for(generate: list[str], supported: bool = True, correct: bool = True):
     """A fake model answering each structured prompt by its system message."""
     queue = list(generate)
+    asked = [0]
+    defaults = {question_json(k): k for k in ("mc", "tf", "short", "cloze")}
 
     def reply(messages) -> str:
         system = messages[0].content
@@ -131,7 +151,11 @@ def model_for(generate: list[str], supported: bool = True, correct: bool = True)
         if system.startswith(GRADE_PROMPT[:40]):
             return json.dumps({"correct": correct, "feedback": "ok"})
         assert system.startswith(GENERATE_PROMPT[:40])
-        return queue.pop(0) if len(queue) > 1 else queue[0]
+        text = queue.pop(0) if len(queue) > 1 else queue[0]
+        if text in defaults:  # the standard question: another stem each time
+            text = question_json(defaults[text], asked[0])
+            asked[0] += 1
+        return text
 
     return ScriptedChatModel(replies=[reply])
 
@@ -157,7 +181,8 @@ def test_malformed_output_is_retried_then_accepted(make_quiz) -> None:
 
 def test_a_model_that_never_gives_valid_output_falls_back_offline(make_quiz) -> None:
     session = make_quiz(model_for(["{broken"]))
-    step = session.start(n=1, kind="mc", topic="rlhf")
+    # A topic with offline multiple choice to spare (the fallback stays on the topic).
+    step = session.start(n=1, kind="mc", topic="reinforcement-learning")
     assert step.question is not None and len(step.question["options"]) == 4
     step = session.answer(step.quiz, "A")
     assert step.summary["fallbacks"] == 1
@@ -165,7 +190,7 @@ def test_a_model_that_never_gives_valid_output_falls_back_offline(make_quiz) -> 
 
 def test_unsupported_questions_are_rejected_and_never_shown(make_quiz) -> None:
     session = make_quiz(model_for([question_json("mc")], supported=False))
-    step = session.start(n=1, kind="mc", topic="rlhf")
+    step = session.start(n=1, kind="mc", topic="reinforcement-learning")
     # Every model question was rejected; the offline generator's question is asked.
     assert step.question is not None
     assert (
@@ -264,23 +289,24 @@ def test_question_model_round_trips() -> None:
 
 def test_a_topic_that_runs_dry_hands_over_to_other_topics(make_quiz) -> None:
     session = make_quiz()
-    step = session.start(n=20, kind="mc")
+    step = session.start(n=15, kind="cloze")
     topics = []
     while step.question is not None:
         topics.append(step.question["topic"])
-        step = session.answer(step.quiz, "A")
-    assert step.summary["asked"] == 20 and step.summary["ended"] == "done"
-    assert len(set(topics)) >= 10
+        step = session.answer(step.quiz, "x")
+    assert step.summary["asked"] == 15 and step.summary["ended"] == "done"
+    assert len(set(topics)) >= 8
 
 
 def test_a_named_topic_that_runs_dry_ends_the_quiz(make_quiz) -> None:
     session = make_quiz()
-    step = session.start(n=200, kind="tf", topic="lakehouse-platform")
+    step = session.start(n=200, kind="cloze", topic="lakehouse-platform")
     asked = set()
     while step.question is not None:
+        assert step.question["topic"] == "lakehouse-platform"
         asked.add(step.question["question"])
-        step = session.answer(step.quiz, "True")
-    assert 0 < len(asked) < 200  # every true/false question on the topic, none twice
+        step = session.answer(step.quiz, "x")
+    assert 0 < len(asked) < 200  # every question about the topic, none twice
     assert step.summary["ended"] == "no material" and step.summary["asked"] == len(asked)
 
 
@@ -320,7 +346,7 @@ def test_once_ollama_is_gone_the_rest_of_the_quiz_is_made_offline(
 ) -> None:
     model = failing_model(error)
     session = make_quiz(model)
-    step = session.start(n=3, kind="mc", topic="rlhf")
+    step = session.start(n=3, kind="short", topic="rlhf")
     step, _ = run_through(session, step, ["A", "A", "A"])
     # One call met the outage; no later question asked the model again.
     assert len(model.calls) == 1
@@ -339,22 +365,22 @@ def test_once_ollama_is_gone_the_rest_of_the_quiz_is_made_offline(
 def test_ollama_gone_while_checking_a_question_sends_the_quiz_offline(make_quiz) -> None:
     model = failing_model(httpx.ConnectError("connection refused"), VERIFY_PROMPT)
     session = make_quiz(model)
-    step = session.start(n=2, kind="mc", topic="rlhf")
+    step = session.start(n=2, kind="short", topic="rlhf")
     # The model's question could not be checked, so it was never shown.
-    assert not step.question["question"].startswith("Which technique")
+    assert step.question["question"] not in MODEL_QUESTIONS
     step, _ = run_through(session, step, ["A", "A"])
     assert len(model.calls) == 2  # one question made, its check failed; nothing after
     assert (step.summary["rejected"], step.summary["made_offline"]) == (1, 2)
 
 
 def test_a_malformed_reply_costs_one_question_and_the_next_asks_the_model(make_quiz) -> None:
-    model = model_for(["{broken"] * MAX_ATTEMPTS + [question_json("mc")])
+    model = model_for(["{broken"] * MAX_ATTEMPTS + [question_json("short")])
     session = make_quiz(model)
-    step = session.start(n=2, kind="mc", topic="rlhf")
+    step = session.start(n=2, kind="short", topic="rlhf")
     first = step.question
     step = session.answer(step.quiz, "A")
     assert first["question"] != step.question["question"]
-    assert step.question["question"].startswith("Which technique")  # the model's
+    assert step.question["question"] in MODEL_QUESTIONS  # the model's
     step = session.answer(step.quiz, "A")
     assert calls_with(model, GENERATE_PROMPT) == MAX_ATTEMPTS + 1
     summary = step.summary
@@ -365,7 +391,7 @@ def test_a_malformed_reply_costs_one_question_and_the_next_asks_the_model(make_q
 def test_a_cut_reply_costs_one_question_only(make_quiz) -> None:
     model = failing_model(httpx.RemoteProtocolError("incomplete chunked read"))
     session = make_quiz(model)
-    step = session.start(n=2, kind="mc", topic="rlhf")
+    step = session.start(n=2, kind="short", topic="rlhf")
     step, _ = run_through(session, step, ["A", "A"])
     assert calls_with(model, GENERATE_PROMPT) == 2
     assert (step.summary["fallbacks"], step.summary["made_offline"]) == (1, 0)
@@ -390,7 +416,7 @@ def test_a_quiz_resumed_by_a_new_process_asks_ollama_again(
     settings = Settings(data_dir=tmp_path / "data")
     model = failing_model(httpx.ConnectError("connection refused"))
     first = make_quiz(model, checkpointer=open_checkpointer(settings))
-    step = first.start(n=3, kind="mc", topic="rlhf")
+    step = first.start(n=3, kind="short", topic="rlhf")
     step = first.answer(step.quiz, "A")  # the second question is made offline as well
     assert len(model.calls) == 1
     first.checkpointer.conn.close()
@@ -400,7 +426,7 @@ def test_a_quiz_resumed_by_a_new_process_asks_ollama_again(
     step = second.current(step.quiz)
     step = second.answer(step.quiz, "A")
     # Ollama answers again: the third question is the model's.
-    assert step.question["question"].startswith("Which technique")
+    assert step.question["question"] in MODEL_QUESTIONS
     step = second.answer(step.quiz, "A")
     assert calls_with(model, GENERATE_PROMPT) == 2
     assert step.summary["made_offline"] == 2
@@ -427,3 +453,45 @@ def test_the_model_grades_the_answer_as_recorded_never_a_pasted_page(make_quiz) 
     # A pasted page and a 40-word ramble are wrong by rule: the model never sees them.
     assert [g["correct"] for g in graded] == [False, False, False]
     assert all(len(g["answer_given"]) <= MAX_GIVEN_CHARS for g in graded)
+
+
+def test_the_grade_says_why_and_a_settled_wrong_is_not_sent_to_the_model(make_quiz) -> None:
+    session = make_quiz(model_for([question_json("short")], correct=True))
+    step = session.start(n=1, kind="short", topic="rlhf")
+    step = session.answer(step.quiz, "RLHF")
+    assert step.graded["correct"]
+    assert step.graded["reason"] == (
+        "Right: RLHF is the acronym of reinforcement learning with human feedback."
+    )
+
+    model = model_for([question_json("short")], correct=True)  # would accept anything
+    session = make_quiz(model)
+    step = session.start(n=1, kind="short", topic="rlhf")
+    step = session.answer(step.quiz, "not RLHF")
+    assert not step.graded["correct"]
+    assert step.graded["reason"] == "A negated answer: it says what the answer is not."
+    assert calls_with(model, GRADE_PROMPT) == 0
+
+
+# --- item-writing flaws and one question per sentence (issue 13) -----------------------
+
+
+def test_a_quiz_asks_each_sentence_of_the_material_once(make_quiz) -> None:
+    session = make_quiz()
+    step = session.start(n=5, kind="mixed", topic="unsupervised-learning")
+    step, _graded = run_through(session, step, ["x"] * 5)
+    assert step.summary["asked"] == 5
+    answered = session.context.learner_store.answered_questions("default")
+    sentences = [question.sentence for question, _right, _wrong in answered]
+    assert all(sentences) and len(set(sentences)) == len(sentences) == 5
+
+
+def test_a_model_question_repeating_an_asked_stem_is_rejected(make_quiz) -> None:
+    same = question_json("mc").replace("human preferences", "the preferences of people")
+    session = make_quiz(model_for([same]))  # the model asks the same question every time
+    step = session.start(n=2, kind="mc", topic="rlhf")
+    first = step.question["question"]
+    step = session.answer(step.quiz, "A")
+    assert step.question["question"] != first  # the repeat was never shown
+    step = session.answer(step.quiz, "A")
+    assert step.summary["rejected"] >= 1

@@ -209,17 +209,19 @@ QUIZ_FAULTS = [
 def _grading_fails(fake: FakeOllama) -> None:
     """A good short-answer question and verdict, then Ollama fails when asked to grade."""
     short = question_json(
-        question="What does RLHF use to align model outputs with human values?",
+        question="In RLHF, what do human evaluators do with a model's outputs?",
         options=[],
-        answer="human feedback",
-        explanation="The passage says RLHF aligns outputs with human feedback.",
+        answer="rank them",
+        explanation="The passage says human evaluators rank outputs.",
     )
     fake.serve_chat(short, chunk_words=False, once=True)
     fake.serve_chat(json.dumps({"supported": True, "reason": "stated"}), once=True)
     fake.serve_chat_error_line("", "llama runner process has terminated")
 
 
-SHORT_WRONG = "gradient descent"  # wrong by rule, so the model is asked to grade it
+SHORT_WRONG = "score each one"  # wrong by rule, so the model is asked to grade it
+MANY_MC_TOPIC = "reinforcement-learning"
+"""A topic whose material gives three offline multiple-choice questions (rlhf gives one)."""
 
 
 # --- fixtures and helpers -----------------------------------------------------------------
@@ -511,7 +513,9 @@ def test_after_ollama_goes_away_the_rest_of_the_quiz_is_made_offline(
     asked = count_generation(monkeypatch)
 
     result = CliRunner().invoke(
-        cli, ["quiz", "--n", "3", "--kind", "mc", "--topic", "rlhf", "--json"], input="A\n" * 3
+        cli,
+        ["quiz", "--n", "3", "--kind", "mc", "--topic", MANY_MC_TOPIC, "--json"],
+        input="A\n" * 3,
     )
 
     no_traceback(result)
@@ -521,7 +525,7 @@ def test_after_ollama_goes_away_the_rest_of_the_quiz_is_made_offline(
     # Only the first question tried Ollama: the second and third did not wait for it.
     # (Counted here, not at the server: a refused call never reaches it, and the server
     # logs a stalled one only once it ends.)
-    assert asked == ["rlhf"]
+    assert asked == [MANY_MC_TOPIC]
     summary = final["summary"]
     says = {"refused": "Ollama is not running at http://127.0.0.1:", "stall": "did not answer"}
     assert summary["made_offline"] == 3 and says[fault.name] in summary["offline_reason"]
@@ -537,7 +541,7 @@ def test_the_cli_summary_says_how_many_questions_were_made_offline(
     fault_after_opening(monkeypatch, fake_ollama, refused.arrange)
 
     result = CliRunner().invoke(
-        cli, ["quiz", "--n", "2", "--kind", "mc", "--topic", "rlhf"], input="A\n" * 2
+        cli, ["quiz", "--n", "2", "--kind", "mc", "--topic", MANY_MC_TOPIC], input="A\n" * 2
     )
 
     no_traceback(result)

@@ -122,7 +122,7 @@ def test_a_fresh_learner_sees_every_topic_at_the_prior_and_no_history(data_dir: 
             assert list(rows) == [t.id for t in topics]
             for _title, bar, review, evidence in rows.values():
                 assert bar == mastery_bar(0.5) and bar.endswith(" 50%")
-                assert (review, evidence) == ("", "not studied yet")
+                assert (review, evidence) == ("", "not started")
             assert rows[RLHF][0] == "Reinforcement Learning with Human Feedback (RLHF)"
             plot = screen.query_one(MasteryPlot)
             assert not plot.has_plot and plot.points == []
@@ -155,8 +155,11 @@ def test_answers_change_the_table_reviews_and_plot(data_dir: Path) -> None:
             assert rows[RLHF][3] == "2 of 2 checks right, last seen yesterday"
             assert rows[RAG][3] == "1 of 1 checks wrong, last seen today"
             assert rows[PROMPTS][3] == "1 of 1 checks right, last seen today"
-            # Weakest first: the shaky topic leads, the twice-right one closes the list.
-            assert row_order(screen)[0] == RAG and row_order(screen)[-1] == RLHF
+            # Weakest first: the shaky topic leads, the twice-right one closes the topics
+            # with evidence; the topics not started come after them.
+            order = row_order(screen)
+            assert order[0] == RAG and order[2] == RLHF and set(order[:3]) == {RAG, PROMPTS, RLHF}
+            assert all(rows[topic][3] == "not started" for topic in order[3:])
             # Reviews: both RLHF questions and the wrong RAG answer are due; prompts soon.
             assert (rows[RLHF][2], rows[RAG][2]) == ("2 due", "1 due")
             assert rows[PROMPTS][2].startswith("in ") and rows[PROMPTS][2].endswith(" min")
@@ -166,7 +169,7 @@ def test_answers_change_the_table_reviews_and_plot(data_dir: Path) -> None:
             # The refresh kept the topic highlighted before it; its row is shown whole below.
             detail = text(screen.query_one("#detail", Static))
             assert detail == (
-                "Exam Overview, Logistics and Preparation Strategy: 50%, not studied yet;"
+                "Exam Overview, Logistics and Preparation Strategy: 50%, not started;"
                 " no reviews scheduled."
             )
             await pilot.press("ctrl+home")

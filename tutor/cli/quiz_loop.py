@@ -4,14 +4,20 @@ the grade (an exam holds them to the end), then the summary."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 
 from tutor.cli.root import err, fail, out
 from tutor.config import Settings
+
+if TYPE_CHECKING:
+    from tutor.runtime.quiz_session import QuizSession, QuizStep
 
 
 def run_quiz(
@@ -66,6 +72,9 @@ def run_quiz(
             if reply is None:
                 step = session.stop(step.quiz)
                 break
+            if isinstance(reply, BadQuestion):
+                step = _retire(session, step, reply, ask)
+                continue
             step = session.answer(step.quiz, *reply)
             if step.graded is not None:
                 held.append(step.graded)
@@ -85,6 +94,40 @@ def run_quiz(
         _show_summary(summary)
 
 
+@dataclass(frozen=True)
+class BadQuestion:
+    """`!bad [why]`: the waiting question is faulty; `!bad-last [why]`: the one just graded."""
+
+    why: str | None
+    last: bool
+
+
+BAD = re.compile(r"!bad(?P<last>-(?:last|previous))?(?:\s+(?P<why>.*))?", re.IGNORECASE)
+
+
+def bad_question(line: str) -> BadQuestion | None:
+    """The learner's "bad question" flag in an answer line, if it is one."""
+    found = BAD.fullmatch(line.strip())
+    if found is None:
+        return None
+    return BadQuestion((found["why"] or "").strip() or None, found["last"] is not None)
+
+
+def _retire(session: QuizSession, step: QuizStep, flag: BadQuestion, console: Console) -> QuizStep:
+    """Retire the flagged question and say so; the quiz goes on (`QuizSession.retire`)."""
+    shown = step.question
+    if flag.last and not step.summary and shown is not None and shown["number"] == 1:
+        console.print("No question has been graded yet in this quiz.")
+        return step
+    step = session.retire(step.quiz, flag.why, previous=flag.last)
+    which = "The question before this one" if flag.last else "That question"
+    console.print(
+        f"[yellow]{which} is retired:[/] you will not be asked it again and its grade no"
+        " longer counts."
+    )
+    return step
+
+
 def _read_answer() -> str:
     """One answer line from stdin ("" at the end of input)."""
     return sys.stdin.readline()
@@ -92,17 +135,20 @@ def _read_answer() -> str:
 
 def _next_answer(
     question: dict, deadline: float | None, console: Console
-) -> tuple[str, str | None] | None:
+) -> tuple[str, str | None] | BadQuestion | None:
     """The next answer in the form the question asks for, and how sure the learner was;
-    None at the end of input or once time is up. A line in another form (empty, "7" for
-    four options, "maybe" for true/false) is a slip, not evidence of what the learner
-    knows: say what form is wanted and read the next line, as the app's quiz screen does."""
+    a `BadQuestion` for `!bad`; None at the end of input or once time is up. A line in
+    another form (empty, "7" for four options, "maybe" for true/false) is a slip, not
+    evidence of what the learner knows: say what form is wanted and read the next line,
+    as the app's quiz screen does."""
     from tutor.quiz.grading import answer_problem
 
     while line := _read_answer():
         if deadline is not None and time.monotonic() > deadline:
             console.print("Time is up.")
             return None
+        if (flag := bad_question(line)) is not None:
+            return flag
         answer, confidence = _confidence(line.strip())
         problem = answer_problem(answer, question["kind"], question.get("options") or [])
         if problem is None:
@@ -140,28 +186,40 @@ def _show_question(console: Console, question: dict) -> None:
         else:
             console.print(f"  {letter}) {option}", markup=False, soft_wrap=True)
     hint = {"mc": "a letter", "tf": "True or False"}.get(question["kind"], "a few words")
-    console.print(f"[dim]answer with {hint}[/]")
+    console.print(f"[dim]answer with {hint} (or !bad if the question is faulty)[/]")
 
 
 def _show_feedback(graded: dict) -> None:
+    # The grader's reason ("You named a different term: …"); absent in older quizzes.
+    reason = graded.get("reason") or ""
     if graded["correct"]:
-        out.print("[green]Right.[/]")
+        why = re.sub(r"^Right[:,.]?\s*", "", reason)
+        out.print("[green]Right.[/]" + (f" {escape(why[:1].upper() + why[1:])}" if why else ""))
     else:
         out.print(f"[red]Not quite.[/] The answer is: {escape(graded['key'])}", soft_wrap=True)
+        if reason:
+            out.print(reason, markup=False, soft_wrap=True)
     out.print(graded["explanation"], markup=False, soft_wrap=True)
     out.print(f"[dim]Source: {escape(graded['source'])}[/]", soft_wrap=True)
 
 
 def _graded_json(graded: dict) -> dict:
     keys = ("topic", "kind", "question", "options", "answer_given", "correct", "key", "source")
-    return {k: graded[k] for k in keys}
+    # `reason` is absent only from results graded before the grader said why.
+    return {**{k: graded[k] for k in keys}, "reason": graded.get("reason", "")}
 
 
 def _show_summary(summary: dict) -> None:
     if not summary:
         return
     if summary.get("ended") == "no material":
-        out.print("The material has no more questions to offer on that topic.")
+        on = f" on {summary['topic']}" if summary.get("topic") else ""
+        out.print(
+            f"Ended early: the material has no more questions{on}"
+            f" ({summary.get('asked', 0)} of {summary.get('planned', 0)} asked).",
+            markup=False,
+            soft_wrap=True,
+        )
     asked, correct = summary.get("asked", 0), summary.get("correct", 0)
     out.print(
         f"\n[bold]Score: {correct} of {asked}[/]"
@@ -175,6 +233,8 @@ def _show_summary(summary: dict) -> None:
         out.print("[bold]Review[/]")
         for source in summary["review"]:
             out.print(f"  {source}", soft_wrap=True, markup=False)
+    if summary.get("retired"):
+        out.print(f"Retired as bad questions: {summary['retired']}", markup=False)
     if summary.get("weakest_topics"):
         names = ", ".join(t["title"] for t in summary["weakest_topics"])
         out.print(f"Weakest topics now: {names}", markup=False, soft_wrap=True)

@@ -116,6 +116,24 @@ class QuizSession:
         reply = {"answer": answer, "confidence": confidence}
         return self._resume(quiz, Command(resume=reply))
 
+    def retire(self, quiz: str, why: str | None = None, *, previous: bool = False) -> QuizStep:
+        """The learner says a question is bad: the waiting one, or with `previous` the one
+        just graded. It is retired for them (never asked again, its review card dropped,
+        its grade no longer counted, logged with `why`); the quiz goes on to the next
+        question (with `previous`, the waiting one is still waiting; after the last
+        answer, the quiz stays ended)."""
+        reply = {"bad": True, "why": why, "previous": previous}
+        if previous:
+            with self._writing(quiz):
+                snapshot = self.graph.get_state({"configurable": {"thread_id": quiz}})
+                asked = snapshot.values.get("asked", [])
+                if not snapshot.interrupts:  # the quiz has ended: straight to the store
+                    if asked:
+                        store, learner = self.context.learner_store, self.context.learner_name
+                        store.retire(learner, asked[-1], reason=why, quiz=quiz)
+                    return self._step(quiz, len(snapshot.values.get("results", [])))
+        return self._resume(quiz, Command(resume=reply))
+
     def stop(self, quiz: str) -> QuizStep:
         """End the quiz now (an exam's time ran out); the summary covers what was answered."""
         return self._resume(quiz, Command(resume={"stop": True}))

@@ -102,9 +102,12 @@ class Services:
     # --- the learner's records -----------------------------------------------------------
 
     def weak_topics(self, count: int) -> list[TopicProgress]:
-        """The learner's `count` weakest topics, weakest first (reads SQLite: from a worker)."""
+        """The learner's `count` weakest topics with evidence, weakest first, then (to make
+        up `count`) topics not started, in map order (reads SQLite: from a worker)."""
         context = self.chat.context.ready()
-        return context.learner_store.weak_topics(context.learner_name, context.topics.topics, count)
+        store, name, topics = context.learner_store, context.learner_name, context.topics.topics
+        weak = store.weak_topics(name, topics, count)
+        return weak + store.not_started(name, topics)[: count - len(weak)]
 
     def conversations(self, limit: int = 30) -> list[SessionInfo]:
         """The learner's earlier chats (not quizzes), most recently active first."""

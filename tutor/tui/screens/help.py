@@ -38,8 +38,9 @@ Pick a topic, the kind of question and how many, or the timed exam simulation.
 Number keys **1-4** (or **A-D**; **T/F** for true/false) answer; press **!** (sure) or
 **?** (guessed) before answering, or end a typed answer with ` !` or ` ?`: reviews are
 scheduled from it. **Enter**/**Space**/**N** moves on after the feedback; **Esc** ends a
-quiz (after asking). The exam shows a countdown and gives grades only in the summary;
-**Resume** continues an unfinished quiz.
+quiz (after asking). **Ctrl+B** retires a faulty question (on its feedback, the one just
+answered): never asked again, its grade no longer counts. The exam shows a countdown and
+gives grades only in the summary; **Resume** continues an unfinished quiz.
 
 ## Progress (F4)
 Mastery per topic with the evidence behind it, reviews due, and your mean mastery over

@@ -18,6 +18,7 @@ from textual.widgets import ContentSwitcher, Footer, Header, Label, LoadingIndic
 
 from tutor.runtime.quiz_session import QuizStep
 from tutor.tui.screens.base import TutorScreen
+from tutor.tui.screens.quiz_bad import ConfirmBad
 from tutor.tui.screens.quiz_confirm import ConfirmStop
 from tutor.tui.services import Services
 from tutor.tui.widgets.quiz_card import QuizCard, picks_option
@@ -54,6 +55,7 @@ class QuizScreen(TutorScreen):
         Binding("question_mark", "confidence('unsure')", "Guessed", key_display="?"),
         Binding("enter,space,n", "next", "Next"),
         Binding("n,enter", "again", "New quiz"),
+        Binding("ctrl+b", "bad", "Bad question"),
         Binding("escape", "stop", "End quiz"),
     ]
 
@@ -275,6 +277,23 @@ class QuizScreen(TutorScreen):
     def action_confidence(self, confidence: str) -> None:
         self.query_one(QuizCard).toggle_confidence(confidence)
 
+    def action_bad(self) -> None:
+        """Ctrl+B: retire the question shown (or, on its feedback, the one just graded)
+        as bad, after asking; the quiz goes on."""
+        services, quiz, previous = self.services, self.quiz, self.phase == FEEDBACK
+        if services is None or quiz is None or self._busy or self.phase not in (QUESTION, FEEDBACK):
+            return
+
+        def retire(choice: tuple[bool, str | None] | None) -> None:
+            if not choice or not choice[0] or self._busy or self.quiz != quiz:
+                return
+            self.notify("Question retired: you will not be asked it again.", title="Quiz")
+            self._next = None
+            self.query_one(QuizCard).hold("Retiring the question…")
+            self._run(lambda: services.quiz.retire(quiz, choice[1], previous=previous), None)
+
+        self.app.push_screen(ConfirmBad(previous), retire)
+
     # --- the exam's clock and ending early -------------------------------------------------
 
     def _start_clock(self) -> None:
@@ -371,6 +390,6 @@ class QuizScreen(TutorScreen):
             return self.phase == FEEDBACK
         if action == "again":
             return self.phase == SUMMARY
-        if action == "stop":
+        if action in ("stop", "bad"):
             return self.phase in (QUESTION, FEEDBACK) and not self._busy
         return True

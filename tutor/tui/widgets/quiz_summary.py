@@ -66,6 +66,8 @@ class QuizSummary(Vertical):
         """`answers`: the exam's graded answers, shown only now it is over."""
         self.query_one("#summary-score", Static).update(score_line(summary))
         note = "Time is up." if time_up else ENDINGS.get(summary.get("ended") or "", "")
+        if summary.get("retired"):
+            note = f"{note} Retired as bad questions: {summary['retired']}.".strip()
         self.query_one("#summary-note", Static).update(note)
         self.query_one("#summary-note").display = bool(note)
         offline = summary.get("offline_notice") or ""
