@@ -47,6 +47,7 @@ from graphs.quiz.policy import (
     after_pick_or_verify,
     after_remember,
     allocate,
+    asks_another_kind,
     dry_topic,
     gives_up,
     kind_for,
@@ -169,13 +170,11 @@ def generate(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
             tried_now = {u for u in used if used.count(u) > 1} | {passage["chunk_id"]}
             next_passage = _fresh_passage(ctx, topic, tried_now, reuse=False)
         if next_passage is None or gives_up(attempts):
-            # The topic has no question of this kind left. A mixed offline quiz whose
-            # topic is fixed (named, or the exam's plan) takes another kind before calling
-            # it dry, so thin material still fills it; otherwise another topic is picked.
-            fixed = bool(state.get("topic") or state.get("exam"))
-            other = another_kind(ctx, state, topic, number) if model is None and fixed else None
-            if other is None:
-                return {**tried, **dry_topic(state, topic)}
+            # No question of this kind left on the topic (`policy.asks_another_kind`).
+            wider = model is None and asks_another_kind(state, topic, number, ctx.topics.ids())
+            other = another_kind(ctx, state, topic, number) if wider else None
+            if other is None:  # dry for every kind once the other kinds were tried too
+                return {**tried, **dry_topic(state, topic, None if wider else kind)}
             question, passage = other
             return {
                 **tried,

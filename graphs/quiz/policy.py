@@ -104,6 +104,10 @@ def next_topic(
     if planned is not None and planned not in exhausted:
         return planned, "exam"
     rows = [row for row in progress() if row.topic not in exhausted]
+    # A mixed quiz runs a topic dry one kind at a time ("rlhf:mc"): skip the topics dry
+    # for this slot's kind while others are not; when all are, any topic with questions
+    # left will do (`generate` then asks another kind).
+    rows = [row for row in rows if not dry_for_slot(state, row.topic, len(results))] or rows
     if not rows:
         return None
     topic, reason = choose_topic(rows, Counter(r["topic"] for r in results))
@@ -206,14 +210,39 @@ def picked(topic: str, reason: PickReason, passage: str, question: Question | No
     }
 
 
-def dry_topic(state: QuizState, topic: str) -> dict:
+def dry_for_slot(state: QuizState, topic: str, number: int) -> bool:
+    """Whether a mixed quiz found the topic dry for the kind of question `number`."""
+    exhausted = set(state.get("exhausted", []))
+    if topic in exhausted:
+        return True
+    if state.get("kind") != "mixed":
+        return False
+    kinds = {kind_for("mixed", number, with_model) for with_model in (False, True)}
+    return any(f"{topic}:{kind}" in exhausted for kind in kinds)
+
+
+def asks_another_kind(state: QuizState, topic: str, number: int, topics: list[str]) -> bool:
+    """Whether an offline mixed quiz whose topic has no question of this slot's kind left
+    asks one of another kind on it: when the topic is fixed (named, or the exam's plan),
+    or when every other topic is dry for this kind too; else another topic is picked."""
+    if state.get("kind") != "mixed":
+        return False
+    if state.get("topic") or state.get("exam"):
+        return True
+    return all(dry_for_slot(state, t, number) for t in topics if t != topic)
+
+
+def dry_topic(state: QuizState, topic: str, kind: str | None = None) -> dict:
     """The state update for a topic with nothing usable left: another topic is picked,
     unless the quiz is on this one topic, which then ends."""
     if state.get("topic"):
         return {"current": None, "ended": "no material"}
+    # A free mixed quiz: the topic is dry for this kind only; other kinds may come later.
+    per_kind = kind and state.get("kind") == "mixed" and not state.get("exam")
+    dry = f"{topic}:{kind}" if per_kind else topic
     return {
         "current": None,
-        "exhausted": [*state.get("exhausted", []), topic],
+        "exhausted": [*state.get("exhausted", []), dry],
         "repick": True,
         "attempts": 0,
     }

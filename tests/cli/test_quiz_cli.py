@@ -8,6 +8,8 @@ import sqlite3
 import zipfile
 from contextlib import closing
 
+import pytest
+
 from tests.fake_ollama import FakeOllama
 from tutor.cli import app
 from tutor.config import Settings
@@ -289,10 +291,11 @@ def test_progress_lists_untouched_topics_as_not_started(runner, home) -> None:
     assert "not studied" not in result.stdout
 
 
-def test_an_offline_mock_exam_is_filled_from_thin_material(runner, home) -> None:
+@pytest.mark.parametrize("command", ["exam", "quiz"])
+def test_an_offline_mixed_quiz_is_filled_from_thin_material(runner, home, command) -> None:
     """Most topics of the shipped material give only a few questions of each kind: a mixed
     exam takes another kind where a topic has run out of one, rather than ending early."""
-    result = runner.invoke(app, ["exam", "--n", "20", "--offline", "--json"], input="A\n" * 20)
+    result = runner.invoke(app, [command, "--n", "20", "--offline", "--json"], input="A\n" * 20)
     assert result.exit_code == 0, result.output
     *graded, final = lines(result.stdout)
     assert (final["summary"]["asked"], final["summary"]["ended"]) == (20, "done")

@@ -235,3 +235,20 @@ def test_a_mixed_offline_slot_falls_back_to_the_other_kinds() -> None:
     assert policy.offline_kinds("mixed", 0) == ["mc", "tf", "cloze", "short"]
     assert policy.offline_kinds("mixed", 1) == ["tf", "mc", "cloze", "short"]
     assert policy.offline_kinds("tf", 5) == ["tf"]  # a quiz of one kind keeps it
+
+
+def test_a_free_mixed_quiz_runs_a_topic_dry_one_kind_at_a_time() -> None:
+    state = {"kind": "mixed", "n": 9, "results": []}
+    dry = policy.dry_topic(state, "rlhf", "mc")
+    assert dry["exhausted"] == ["rlhf:mc"] and dry["repick"]
+    state = {**state, "exhausted": dry["exhausted"]}
+    assert policy.dry_for_slot(state, "rlhf", 0)  # slot 0 is multiple choice
+    assert not policy.dry_for_slot(state, "rlhf", 1)  # slot 1 true/false: still on offer
+    # Another kind is asked only when every other topic is dry for this kind as well.
+    assert not policy.asks_another_kind(state, "rag", 0, ["rlhf", "rag", "mlflow"])
+    both = {**state, "exhausted": ["rlhf:mc", "mlflow"]}
+    assert policy.asks_another_kind(both, "rag", 0, ["rlhf", "rag", "mlflow"])
+    # A named topic or an exam keeps its topic and changes the kind at once.
+    assert policy.asks_another_kind({**state, "topic": "rag"}, "rag", 0, ["rag", "rlhf"])
+    assert policy.dry_topic({**state, "exam": True}, "rag", "mc")["exhausted"] == ["rlhf:mc", "rag"]
+    assert not policy.asks_another_kind({**state, "kind": "tf"}, "rag", 0, ["rag"])
