@@ -37,10 +37,10 @@ from langgraph.types import interrupt
 
 from graphs.context import TutorContext, services
 from graphs.quiz.model import generate_question, model_grades_short, model_supports
-from graphs.quiz.passages import another_kind
 from graphs.quiz.passages import due_review as _due_review
 from graphs.quiz.passages import fresh_passage as _fresh_passage
 from graphs.quiz.passages import offline_question as _offline_question
+from graphs.quiz.passages import sweep_topic
 from graphs.quiz.policy import (
     DEFAULT_QUESTIONS,
     after_ask,
@@ -172,23 +172,20 @@ def generate(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
         if next_passage is None or gives_up(attempts):
             # No question of this kind left on the topic (`policy.asks_another_kind`).
             wider = model is None and asks_another_kind(state, topic, number, ctx.topics.ids())
-            other = another_kind(ctx, state, topic, number) if wider else None
-            if other is None:  # dry for every kind once the other kinds were tried too
+            other = (
+                sweep_topic(ctx, state, topic, number, other_kinds=wider) if model is None else None
+            )
+            if other is None:  # dry for this kind (for every kind, if tried: `wider`)
                 return {**tried, **dry_topic(state, topic, None if wider else kind)}
-            question, passage = other
+            question, swept = other
+            tried |= {"pending_passage": swept, "passage": swept["text"]}
+        else:
             return {
                 **tried,
-                "current": question.model_dump(),
-                "pending_passage": passage,
-                "passage": passage["text"],
-                "made_offline": False,
+                "pending_passage": next_passage,
+                "current": None,
+                "passage": next_passage["text"],
             }
-        return {
-            **tried,
-            "pending_passage": next_passage,
-            "current": None,
-            "passage": next_passage["text"],
-        }
     offline = made_offline(question, ctx.chat_model is not None, model is None, bool(gone))
     return {
         **tried,

@@ -97,11 +97,13 @@ def offline_question(
     )
 
 
-def another_kind(
-    ctx: TutorContext, state: QuizState, topic_id: str, number: int
+def sweep_topic(
+    ctx: TutorContext, state: QuizState, topic_id: str, number: int, *, other_kinds: bool
 ) -> tuple[Question, PassageRef] | None:
-    """For a mixed quiz whose topic has no question of this slot's kind left: one of
-    another kind from any of the topic's passages, with its passage (else None)."""
+    """For an offline quiz whose passage-by-passage search found nothing on the topic: a
+    question of this slot's kind from any of the topic's passages (a passage asked about
+    before may hold another sentence), then, with `other_kinds` (a mixed quiz), one of
+    another kind; with its passage (else None)."""
     topic = ctx.topics.get(topic_id)
     if topic is None:
         return None
@@ -113,7 +115,8 @@ def another_kind(
     ]
     skipping = {**state, "asked": [*state.get("asked", []), *state.get("used_sentences", [])]}
     rng = random.Random(f"{state['seed']}:{number}:other")
-    for kind in offline_kinds(state["kind"], number)[1:]:
+    kinds = offline_kinds(state["kind"], number)
+    for kind in kinds if other_kinds else kinds[:1]:
         for passage in refs:
             question = offline_question(ctx, skipping, passage, kind, rng)
             if question is not None:

@@ -104,7 +104,8 @@ def test_due_reviews_come_first_then_weak_then_new(make_quiz, tmp_path) -> None:
 
 def test_a_named_topic_quiz_stays_on_it(make_quiz) -> None:
     session = make_quiz()
-    # (RLHF's passages are mostly rhetoric: two sentences state checkable facts about it.)
+    # Reinforcement learning has three sentences to blank, two of them in one passage: the
+    # third question comes from a passage already asked about.
     step = session.start(n=3, kind="cloze", topic="reinforcement-learning")
     step, graded = run_through(session, step, ["x", "y", "z"])
     assert {g["topic"] for g in graded} == {"reinforcement-learning"}
@@ -123,6 +124,11 @@ MODEL_QUESTIONS = (
 """What the fake model asks, one after another: a quiz never asks one stem twice (the
 flaw checker rejects a duplicate stem), and none holds a word of the short answer's key
 but the first (which the checker calls a cue for a short answer)."""
+
+
+MANY_SHORT_TOPIC = "unity-catalog-governance"
+"""A topic whose material gives three offline short answers (rlhf gives two): what a quiz
+that goes offline asks."""
 
 
 def question_json(kind: str = "mc", number: int = 0) -> str:
@@ -346,7 +352,7 @@ def test_once_ollama_is_gone_the_rest_of_the_quiz_is_made_offline(
 ) -> None:
     model = failing_model(error)
     session = make_quiz(model)
-    step = session.start(n=3, kind="short", topic="rlhf")
+    step = session.start(n=3, kind="short", topic=MANY_SHORT_TOPIC)
     step, _ = run_through(session, step, ["A", "A", "A"])
     # One call met the outage; no later question asked the model again.
     assert len(model.calls) == 1

@@ -176,7 +176,7 @@ def test_short_answers_are_questions_not_blanks(bank) -> None:
     assert prompts["What does LangChain integrate into language agents?"] == (
         "reasoning chains and memory systems"
     )
-    assert prompts["What is the acronym PCA short for?"] == "principal component analysis"
+    assert prompts["What does the acronym PCA stand for?"] == "principal component analysis"
 
 
 def test_a_short_answer_is_graded_on_meaning_by_the_grader() -> None:
@@ -290,3 +290,61 @@ def test_citation_of_a_chunk_is_the_search_citation() -> None:
     )
     assert citation_of(record) == "guide.md § Models > Decision trees (lines 3-5)"
     assert Material.of(record).citation == citation_of(record)
+
+
+# --- what a sentence states, read with its frame ----------------------------------------
+
+
+def _statements(text: str, topic: str = "unsup") -> set[str]:
+    material = Material("z", text, (topic,), "guide.md § z (line 1)")
+    bank = QuestionBank.build([*MATERIALS, material], TOPICS)
+    return {s.fact.statement for s in bank.slots["z"] if s.fact and s.role == "subject"}
+
+
+def test_them_in_a_claim_is_the_frame_s_plural_noun() -> None:
+    text = (
+        "In an era where datasets contain thousands of variables, PCA condenses them into "
+        "smaller representations that preserve variance."
+    )
+    assert (
+        "In an era where datasets contain thousands of variables, PCA condenses the variables "
+        "into smaller representations that preserve variance." in _statements(text)
+    )
+
+
+def test_a_by_frame_is_read_past() -> None:
+    text = "By comparing runs, MLflow tracks the parameters, metrics and artifacts of experiments."
+    assert text in _statements(text, "tools")
+
+
+def test_a_claim_cut_short_or_figurative_is_no_fact() -> None:
+    # "... it ensures that deep learning models are not only powerful but also accountable"
+    assert not _statements("Unity Catalog ensures that models are not only fast.", "tools")
+    assert not _statements("PCA liberates generative workflows from computational bottlenecks.")
+
+
+def test_a_short_answer_names_the_sort_it_asks_for() -> None:
+    # "Which terms are used to organize and embed knowledge?": no sort, no such question.
+    text = "Lineage records every table read by a job in the lakehouse for audits."
+    material = Material("z", text, ("tools",), "guide.md § z (line 1)")
+    bank = QuestionBank.build([*MATERIALS, material], TOPICS)
+    assert bank.make("z", "cloze", Random(0)) is not None  # a fact of the material ...
+    shorts = [q.prompt for q in bank.questions_for("z", "short", Random(0))]
+    assert not any(p.startswith("Which term") for p in shorts)  # ... of no known sort
+
+
+def test_a_contrast_defines_its_term_but_gives_no_wrong_options() -> None:
+    text = "Unlike model-based approaches, Q-learning does not require a model of the environment."
+    assert text in _statements(text, "rl")
+    material = Material("z", text, ("rl",), "guide.md § z (line 1)")
+    bank = QuestionBank.build([*MATERIALS, material], TOPICS)
+    assert bank.make("z", "cloze", Random(0)) is not None
+    # "does not require ..." is true of most other terms too: no option or swap is wrong
+    assert bank.make("z", "mc", Random(0)) is None and bank.make("z", "tf", Random(0)) is None
+
+
+def test_what_one_may_do_with_a_term_is_no_fact() -> None:
+    text = (
+        "In pipelines, decision trees can be deployed to keep feature selection precise for models."
+    )
+    assert not _statements(text, "ml")

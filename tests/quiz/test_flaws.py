@@ -7,9 +7,11 @@ import numpy as np
 
 from tests.quiz.test_bank import MATERIALS, TOPICS, fake_embed
 from tutor.quiz.bank import QuestionBank
+from tutor.quiz.categories import Families
 from tutor.quiz.flaws import (
     ALL_OPTIONS_FIT,
     ANOTHER_OPTION_FITS,
+    ANOTHER_TERM_FITS,
     CUE_IN_STEM,
     DANGLING_REFERENCE,
     DUPLICATE_STEM,
@@ -19,6 +21,7 @@ from tutor.quiz.flaws import (
     FlawChecker,
 )
 from tutor.quiz.questions import Question
+from tutor.quiz.rivals import MARGIN, Rivals
 
 BANK = QuestionBank.build(MATERIALS, TOPICS, embed=fake_embed())
 CHECKER = BANK.checker
@@ -86,7 +89,9 @@ def test_cue_in_stem() -> None:
     )
     assert CUE_IN_STEM in CHECKER.flaws(q)  # a word of the key
     asked = question(
-        "What is the acronym RLHF short for?", "reinforcement learning with human feedback", "short"
+        "What does the acronym RLHF stand for?",
+        "reinforcement learning with human feedback",
+        "short",
     )
     assert CUE_IN_STEM not in rlhf.flaws(asked)  # the acronym is what is asked
     shared = question(
@@ -141,3 +146,81 @@ def test_duplicate_stem_by_embedding_similarity() -> None:
     assert DUPLICATE_STEM in checker.flaws(q, asked)
     assert DUPLICATE_STEM not in checker.flaws(q, ["Which tool records lineage?"])
     assert DUPLICATE_STEM in FlawChecker().flaws(q, [q.prompt])  # the same words, no embedder
+
+
+def test_people_are_a_generic_blank() -> None:
+    # "What does retrieval-augmented generation teach?" keyed "candidates".
+    q = question("What does retrieval-augmented generation teach?", "candidates", "short")
+    assert GENERIC_BLANK in CHECKER.flaws(q)
+    assert GENERIC_BLANK in CHECKER.flaws(
+        question("_____ log every run.", "the engineers", "cloze")
+    )
+
+
+def _rivals(claims: dict[str, list[float]]) -> Rivals:
+    """Rivals over three methods whose names embed as the axes; each claim as given."""
+    axes = {"supervised learning": 0, "k-means clustering": 1, "pca": 2}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            vector = np.zeros(4)
+            if text in axes:
+                vector[axes[text]] = 1.0
+            else:  # the claim, however the stem wraps it
+                [given] = [v for c, v in claims.items() if c in text]
+                vector[: len(given)] = given
+            rows.append(vector / np.linalg.norm(vector))
+        return np.array(rows)
+
+    keys = list(axes)
+    return Rivals(
+        dict.fromkeys(keys, "method"), {}, Families([], keys, {}, lambda _: []), None, [],
+        lambda _: [], embed,
+    )  # fmt: skip
+
+
+def test_another_term_fits_when_the_claim_is_nearer_another_term() -> None:
+    labelled = "can provide labelled insights for a supervised classifier"
+    tracked = "groups documents into clusters"
+    rivals = _rivals({labelled: [0.9, 0.3, 0.0], tracked: [0.1, 0.9, 0.1]})
+    stem = f"_____ {labelled}."
+    assert rivals.rival("k-means clustering", labelled, stem) == "supervised learning"
+    assert rivals.rival("K-means clustering", tracked, f"_____ {tracked}.") is None
+    # A term the stem names is no rival: the question is about something else.
+    assert rivals.rival("k-means clustering", labelled, "Unlike supervised learning, _____") is None
+    assert rivals.rival("a term with no sort", labelled, stem) is None
+
+
+def test_another_term_fits_needs_the_margin() -> None:
+    claim = "finds structure"
+    near = np.cos(np.arcsin(0.5))  # the rival a little nearer than the key, under MARGIN
+    rivals = _rivals({claim: [0.5 + MARGIN / 2, near, 0.0]})
+    assert rivals.rival("k-means clustering", claim, f"_____ {claim}.") is None
+
+
+def test_the_checker_names_another_term_fits() -> None:
+    labelled = "can provide labelled insights for a supervised classifier"
+    checker = FlawChecker(rivals=_rivals({labelled: [0.9, 0.3, 0.0]}))
+    q = question(f"_____ {labelled}.", "k-means clustering", "cloze")
+    assert checker.flaws(q) == [ANOTHER_TERM_FITS]
+    short = question(f"Which technique {labelled}?", "k-means clustering", "short")
+    assert checker.flaws(short) == [ANOTHER_TERM_FITS]
+
+
+def test_a_choice_among_options_looks_for_rivals_among_them_only() -> None:
+    labelled = "is a technique of unsupervised learning"
+    checker = FlawChecker(rivals=_rivals({labelled: [0.9, 0.3, 0.0]}))
+    options = ["k-means clustering", "Q-learning", "prompt chaining", "decision trees"]
+    choice = question(f"Which of these {labelled}?", "k-means clustering", "mc", options)
+    assert ANOTHER_TERM_FITS not in checker.flaws(choice)  # supervised learning: no option
+    blank = question(f"_____ {labelled}.", "k-means clustering", "mc", options)
+    assert ANOTHER_TERM_FITS in checker.flaws(blank)  # a claim of the material: any term
+
+
+def test_a_sort_of_things_is_a_generic_blank() -> None:
+    # "_____ are used to organize and embed knowledge." keyed "unsupervised techniques"
+    q = question("_____ are used to organize and embed knowledge.", "unsupervised techniques")
+    assert GENERIC_BLANK in CHECKER.flaws(question(q.prompt, q.answer, "cloze"))
+    named = question("_____ are used to organize knowledge.", "k-means clustering", "cloze")
+    assert GENERIC_BLANK not in CHECKER.flaws(named)

@@ -220,8 +220,8 @@ def _grading_fails(fake: FakeOllama) -> None:
 
 
 SHORT_WRONG = "score each one"  # wrong by rule, so the model is asked to grade it
-MANY_MC_TOPIC = "reinforcement-learning"
-"""A topic whose material gives three offline multiple-choice questions (rlhf gives one)."""
+MANY_MC_TOPIC = "unsupervised-learning"
+"""A topic whose material gives four offline multiple-choice questions (rlhf gives one)."""
 
 
 # --- fixtures and helpers -----------------------------------------------------------------
@@ -584,7 +584,7 @@ def test_the_app_summary_says_how_many_questions_were_made_offline(
             assert not app.services.offline  # Ollama mode, then it goes away
             screen = await open_quiz(pilot)
             fake_ollama.stop()
-            screen.query_one("#setup-topic", Select).value = "rlhf"
+            screen.query_one("#setup-topic", Select).value = "unity-catalog-governance"
             screen.query_one("#setup-kind", Select).value = "tf"
             await type_into(pilot, "#setup-n", "2")
             await pilot.press("enter")

@@ -32,10 +32,13 @@ from tutor.corpus.catalog import ChunkRecord
 from tutor.corpus.sentences import Embed
 from tutor.corpus.topics import TopicMap
 from tutor.quiz.categories import Families, category_of, find_aliases, spelled_out
+from tutor.quiz.cloze import BLANK
 from tutor.quiz.distractors import Distractors
 from tutor.quiz.facts import FactFinder
-from tutor.quiz.flaws import FlawChecker
+from tutor.quiz.flaws import ANOTHER_TERM_FITS, FlawChecker
+from tutor.quiz.paradigms import ParadigmQuestions, find_paradigms
 from tutor.quiz.questions import Question, QuestionKind, sentence_id
+from tutor.quiz.rivals import Rivals
 from tutor.quiz.short import (
     acronym_questions,
     forward_question,
@@ -87,7 +90,6 @@ class QuestionBank:
         self.support = Support(
             self.materials.values(), [s.fact for s in all_slots if s.fact], self.aliases
         )
-        self.checker = FlawChecker(self.support, self.aliases, frozenset(concepts), embed)
         self.distractors = Distractors(terms, embed)
         concept_categories = {k: c for k, c in self.categories.items() if k in concepts}
         families = Families(
@@ -96,9 +98,25 @@ class QuestionBank:
             {t.id: t.title for t in topics.topics} if topics else {},
             self.slots.naming,
         )
+        rivals = None
+        if embed is not None:
+            asked_under = [(s.key, s.topic) for s in all_slots if s.role == "subject"]
+            rivals = Rivals(
+                concept_categories, self.aliases, families, topics, asked_under,
+                self.slots.naming, embed,
+            )  # fmt: skip
+        self.checker = FlawChecker(self.support, self.aliases, frozenset(concepts), embed, rivals)
         self.swaps = Swaps(
             terms, concept_categories, self.aliases, self.support, self.distractors, families
         )
+        self.paradigms = ParadigmQuestions(
+            find_paradigms(topics, concepts, self.categories, self.aliases, self.slots.naming),
+            {k: t.text for k, t in terms.terms.items()},
+            self.categories,
+            self.materials,
+            lambda term, claim, key: self.support.says(term, claim, besides=key),
+        )
+        """"Which of these is a technique of unsupervised learning?"."""
         self.rejections: dict[str, Counter[str]] = defaultdict(Counter)
         """Per kind, how many built questions the flaw checker rejected, by flaw."""
         self.rejected_examples: dict[str, list[str]] = defaultdict(list)
@@ -212,8 +230,15 @@ class QuestionBank:
         seen = set(exclude)
         candidates: list[Question | None] = [self._question(slot, kind, rng) for slot in slots]
         if kind == "short":  # "What does MLflow manage?", "What is RLHF short for?"
-            candidates += [self._checked(self._forward(s)) for s in slots if s.role == "subject"]
+            candidates += [
+                self._checked(self._forward(s))
+                for s in slots
+                if s.role == "subject" and not self._points_elsewhere(s)
+            ]
             candidates += self._acronyms(material)
+        if kind in ("mc", "tf"):  # which paradigm a method belongs to
+            found = self.paradigms.for_material(material, kind, rng)
+            candidates += [self._checked(q) for q in found]
         for question in candidates:
             if question is not None and not _excluded(question, seen):
                 seen.add(question.id)
@@ -244,9 +269,16 @@ class QuestionBank:
             return self._question(slot, kind, rng) or self._question(slot, "cloze", rng)
         if slot.role == "object":  # a term of the claim blanked: a cloze only
             question = self._cloze(slot) if kind == "cloze" else None
+        elif kind in ("mc", "tf") and _negated(slot):
+            # "... does not require complete knowledge of the environment" is true of
+            # most other terms too: no wrong option or false swap can be made of it
+            question = None
         elif kind == "mc":
             question = self._multiple_choice(slot, rng)
         elif kind == "tf":
+            if self._points_elsewhere(slot):  # stated, or swapped, it misleads all the same
+                self._reject("tf", [ANOTHER_TERM_FITS], f"True or false? {slot.sentence}")
+                return None
             question = self._true_false(slot, rng)
         elif kind == "short":
             question = self._short(slot)
@@ -260,13 +292,22 @@ class QuestionBank:
             return None
         found = self.checker.flaws(question)
         if found:
-            self.rejections[question.kind].update(found)
-            for flaw in found:
-                if len(self.rejected_examples[flaw]) < 5:
-                    self.rejected_examples[flaw].append(question.prompt)
+            self._reject(question.kind, found, question.prompt)
             return None
         self.accepted[question.kind] += 1
         return question
+
+    def _reject(self, kind: str, flaws: list[str], prompt: str) -> None:
+        self.rejections[kind].update(flaws)
+        for flaw in flaws:
+            if len(self.rejected_examples[flaw]) < 5:
+                self.rejected_examples[flaw].append(prompt)
+
+    def _points_elsewhere(self, slot: Slot) -> bool:
+        """The slot's claim reads as about another term than its subject."""
+        rivals = self.checker.rivals
+        claim = slot.prompt.replace(BLANK, " ")
+        return rivals is not None and rivals.rival(slot.key, claim, slot.prompt) is not None
 
     def _base(self, slot: Slot) -> dict:
         return {
@@ -328,6 +369,11 @@ class QuestionBank:
             answer=answer,
             **base,
         )
+
+
+def _negated(slot: Slot) -> bool:
+    verb = slot.fact.verb.lower().split() if slot.fact else []
+    return "not" in verb or "never" in verb
 
 
 def _excluded(question: Question, exclude: Collection[str]) -> bool:

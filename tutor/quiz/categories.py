@@ -205,7 +205,7 @@ class Families:
         topics_of: Callable[[str], list[str]],
     ) -> None:
         self.topics_of = topics_of
-        self.titles = {t: _title_head(title) for t, title in titles.items()}
+        self.titles = {t: title_head(title) for t, title in titles.items()}
         self.pairs: set[frozenset[str]] = set()
         keys = sorted(set(keys), key=len, reverse=True)
         for text in texts:
@@ -233,7 +233,7 @@ class Families:
         )
 
 
-def _title_head(title: str) -> str:
+def title_head(title: str) -> str:
     """The family a topic's title names: "Unsupervised Learning", "Deep Learning
     Architectures" (of "Deep Learning Architectures: CNNs, RNNs and LSTMs")."""
     return re.split(r"[:,(]|\band\b", title.lower())[0]

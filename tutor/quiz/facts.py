@@ -26,7 +26,7 @@ from tutor.quiz.categories import BROAD
 from tutor.quiz.rhetoric import EXTRA_VERBS as _EXTRA_VERBS
 from tutor.quiz.rhetoric import FIGURATIVE, RHETORICAL_VERBS, VAGUE_CLAIM
 from tutor.quiz.terms import Material
-from tutor.quiz.wording import VERBS, head_noun, is_plural, readable
+from tutor.quiz.wording import VERBS, head_noun, is_plural, nounish, readable
 from tutor.text import STOPWORDS
 
 MIN_CLAIM_WORDS = 2
@@ -47,7 +47,7 @@ _CONNECTOR = re.compile(
     re.IGNORECASE,
 )
 _FRAME = re.compile(
-    r"^((?:within|in|on|for|at|across|inside|unlike|beyond|throughout)\b[^,]{1,80}),\s+",
+    r"^((?:within|in|on|for|at|across|inside|unlike|beyond|throughout|by|before)\b[^,]{1,80}),\s+",
     re.IGNORECASE,
 )
 _DEICTIC = re.compile(r"\b(?:this|these|those|such|here|another)\b", re.IGNORECASE)
@@ -64,12 +64,24 @@ _DEMONSTRATIVE_NP = re.compile(
     r"formalism|innovation)\b",
     re.IGNORECASE,
 )
+_MODAL_PASSIVE = re.compile(r"\b(?:can|could|may|might)\s+(?:\w+ly\s+)?be\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"\bnot\b.*\bbut\b", re.IGNORECASE)
 _APPOSITIVE = re.compile(r"\s*(?:[\u2014\u2013]\s*|,\s+)(?=(?:a|an)\s)|,\s+which\s+", re.IGNORECASE)
 _OBJECT_PRONOUN = re.compile(r"\b(?:it|they|them|he|she|him|her)\b", re.IGNORECASE)
 _GENERIC_HEADS = frozenset({"model", "architecture", "approach", "framework", "platform"})
 """A term followed by one of these is still the term ("the lakehouse model")."""
 _PRONOUN_SUBJECT = {"it": False, "they": True}
+
+
+def _them_from_frame(frame: str, body: str) -> str:
+    """ "In an era where datasets contain thousands of variables, PCA condenses them into
+    ...": "them" is the frame's last noun when that is plural ("the variables")."""
+    last = re.findall(r"[a-z][a-z-]+", frame.lower())[-1:] or [""]
+    if not (last[0].endswith("s") and is_plural(last[0]) and nounish(last[0])):
+        return body
+    if len(re.findall(r"\bthem\b", body)) != 1 or _OBJECT_PRONOUN.search(body.replace("them", "")):
+        return body
+    return re.sub(r"\bthem\b", f"the {last[0]}", body)
 
 
 @dataclass(frozen=True)
@@ -166,6 +178,7 @@ class FactFinder:
             frame, body = match.group(1), body[match.end() :]
             if _DEICTIC.search(frame):
                 frame = ""
+            body = _them_from_frame(frame, body)
         if _DEICTIC.match(body):
             return
         clauses = self._clauses(body, previous) or self._appositive(body)
@@ -173,8 +186,11 @@ class FactFinder:
             clauses = self._appositive(f"{frame}, {body}")
         if clauses and clauses is not None and frame and not self._clauses(body, previous):
             frame = ""  # an appositive stands without the sentence's frame
+        # A contrast defines its terms: "Unlike model-based approaches, Q-learning ...", "A
+        # generator strives to ..., while a discriminator ...".
+        contrast = frame.lower().startswith("unlike ") or len({c[0] for c in clauses}) > 1
         for i, (key, surface, verb, predicate) in enumerate(clauses):
-            if not self._checkable(verb, predicate):
+            if not self._checkable(verb, predicate, definitional=contrast):
                 continue
             lead = f"{frame}, " if frame and i == 0 and len(clauses) == 1 else ""
             if verb:
@@ -182,10 +198,10 @@ class FactFinder:
             else:  # "X, where no examples guide the model" -> "In X, no examples ..."
                 statement = f"In {surface}, {predicate}."
             statement = statement[:1].upper() + statement[1:]
-            subject = surface.removeprefix("the ")
+            subject = re.sub(r"^(?:the|a|an)\s+", "", surface, flags=re.IGNORECASE)
             yield Fact(material, original or sentence, statement, key, subject, verb, predicate)
         for key, surface, clause in self._where(body):
-            if self._checkable("", clause):
+            if self._checkable("", clause, definitional=True):
                 statement = f"In {surface}, {clause}."
                 yield Fact(material, original or sentence, statement, key, surface, "", clause)
 
@@ -229,10 +245,15 @@ class FactFinder:
         ):
             words = m.group(1).split()
             for n in range(len(words), 0, -1):
-                key = " ".join(words[-n:]).lower()
-                if key in self._texts and self.is_subject(key) and key not in BROAD:
-                    found.append((key, " ".join(words[-n:]), m.group(2).strip()))
-                    break
+                surface = " ".join(words[-n:])
+                # the term, or the term and its head ("zero-shot" + "prompting")
+                for key in (surface.lower(), " ".join(words[-n:-1]).lower()):
+                    if key in self._texts and self.is_subject(key) and key not in BROAD:
+                        found.append((key, surface, m.group(2).strip()))
+                        break
+                else:
+                    continue
+                break
         return found
 
     def _appositive(self, body: str) -> list[tuple[str, str, str, str]]:
@@ -266,7 +287,7 @@ class FactFinder:
     ) -> tuple[str, str, int] | None:
         """The key term opening `text` (after "the"), or a pronoun standing for
         `previous`: (key, surface, characters taken)."""
-        words = re.match(r"(?:the\s+)?", text, re.IGNORECASE)
+        words = re.match(r"(?:(?:the|a|an)\s+)?", text, re.IGNORECASE)
         skip = words.end() if words else 0
         tokens = re.findall(r"[\w'-]+|\S", text[skip:])[: self._longest]
         pronoun = tokens[0].lower() if tokens else ""
@@ -305,12 +326,18 @@ class FactFinder:
             return None
         return None
 
-    def _checkable(self, verb: str, predicate: str) -> bool:
+    def _checkable(self, verb: str, predicate: str, *, definitional: bool = False) -> bool:
         """A claim that can be checked against the material: no figure of speech after a
-        copula, enough content words, nothing that needs the previous sentence."""
+        copula, enough content words, nothing that needs the previous sentence. A
+        `definitional` one (a contrast, "X, where ...") needs no key term in a short claim:
+        its form says it defines the term."""
         words = re.findall(r"[a-z][a-z'-]+", predicate.lower())
         if _DEICTIC.search(predicate) or _OBJECT_PRONOUN.search(predicate):
             return False
+        if not words or words[-1] in STOPWORDS or words[-1] in _COPULAS:
+            return False  # cut short: "ensures that deep learning models are"
+        if _MODAL_PASSIVE.search(verb):
+            return False  # what one may do with a term ("can be deployed to ..."), not what it is
         last = verb.split()[-1].lower() if verb else ""
         if last in RHETORICAL_VERBS or last in ("play", "plays") or _CONTRAST.search(predicate):
             return False
@@ -326,7 +353,7 @@ class FactFinder:
         plain = [w for w in content_words(predicate) if w not in FIGURATIVE | VAGUE_CLAIM]
         if len(plain) < MIN_CLAIM_WORDS:
             return False
-        if len(plain) >= RICH_CLAIM_WORDS:
+        if len(plain) >= RICH_CLAIM_WORDS or definitional:
             return True
         # ... and a short one names something the material is about: one of its key terms
         lowered = " ".join(words)

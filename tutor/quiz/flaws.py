@@ -4,10 +4,14 @@ Every question, offline or model-made, passes through `FlawChecker.flaws` before
 sees it (the quiz graph's `verify` node; the offline bank also filters with it when it
 builds). Each flaw has a name, so a rejection can be counted and explained:
 
-- generic blank: the key is a vague or common word ("layer", "readiness"), not a concept.
+- generic blank: the key is a vague or common word ("layer", "readiness"), names people
+  ("candidates") or a sort ("unsupervised techniques"), not a concept.
 - all options fit: the stem gives no context that tells the options apart (fewer than
   `MIN_CONTEXT_WORDS` checkable words), or the material says the stem of every distractor.
 - another option fits: the material says the stem of some distractor too: two keys.
+- another term fits: the claim points to another term of the material, not the key
+  ("Which technique can provide labelled insights for a supervised classifier?" for
+  k-means clustering; `tutor.quiz.rivals`).
 - cue in stem: the stem holds the key, its acronym or expansion, or a word of the key
   (a word every option shares gives nothing away).
 - length cue: the key is much longer or shorter than every distractor.
@@ -30,6 +34,7 @@ from tutor.quiz.cloze import BLANK, TOO_COMMON
 from tutor.quiz.facts import content_words
 from tutor.quiz.questions import Question
 from tutor.quiz.rhetoric import FIGURATIVE, VAGUE_CLAIM
+from tutor.quiz.rivals import Rivals
 from tutor.quiz.support import Support
 from tutor.quiz.wording import FUNCTION_WORDS, GENERIC, VAGUE, nounish
 from tutor.text import STOPWORDS
@@ -38,6 +43,7 @@ Flaw = str
 GENERIC_BLANK = "generic blank"
 ALL_OPTIONS_FIT = "all options fit"
 ANOTHER_OPTION_FITS = "another option fits"
+ANOTHER_TERM_FITS = "another term fits"
 CUE_IN_STEM = "cue in stem"
 LENGTH_CUE = "length cue"
 NEGATIVE_STEM = "negative stem"
@@ -47,6 +53,7 @@ FLAWS = (
     GENERIC_BLANK,
     ALL_OPTIONS_FIT,
     ANOTHER_OPTION_FITS,
+    ANOTHER_TERM_FITS,
     CUE_IN_STEM,
     LENGTH_CUE,
     NEGATIVE_STEM,
@@ -72,6 +79,14 @@ _OPENING_REFERENCE = re.compile(
     r"^(?:it|its|they|them|their|this|these|those|that|such|he|she|here)\b", re.IGNORECASE
 )
 _VAGUE_KEYS = GENERIC | VAGUE | VAGUE_CLAIM | FIGURATIVE | TOO_COMMON
+_PEOPLE = frozenset({"candidate", "candidates", "engineer", "engineers", "practitioner",
+                     "practitioners", "learner", "learners", "user", "users", "developer",
+                     "developers", "people", "team", "teams", "organization", "organizations",
+                     "human", "humans", "student", "students"})  # fmt: skip
+"""Who learns or uses a thing, never what is learnt ("What does retrieval-augmented
+generation teach?" keyed "candidates")."""
+_SORTS = frozenset({"techniques", "methods", "approaches", "algorithms", "tools"})
+"""Plural heads that name a sort of things, not one thing of the material."""
 
 
 def stem_of(question: Question) -> str:
@@ -88,13 +103,14 @@ def _has(text: str, phrase: str) -> bool:
 class FlawChecker:
     """Checks questions for item-writing flaws. `support` (the material's claims) enables
     the option checks, `aliases` (acronym <-> expansion) the cue check's other names,
-    `terms` (the material's concept keys) the generic-blank check's vocabulary, and
-    `embed` the duplicate check."""
+    `terms` (the material's concept keys) the generic-blank check's vocabulary, `embed`
+    the duplicate check, and `rivals` the check that no other term fits the claim."""
 
     support: Support | None = None
     aliases: Mapping[str, str] = field(default_factory=dict)
     terms: frozenset[str] = frozenset()
     embed: Embed | None = None
+    rivals: Rivals | None = None
 
     def flaws(self, question: Question, asked: Sequence[str] = ()) -> list[Flaw]:
         """The flaws of a question, given the prompts already asked in this quiz."""
@@ -108,6 +124,8 @@ class FlawChecker:
             found += self._option_flaws(question, stem)
         if question.kind != "tf" and self.cued(stem, question.answer, question.options):
             found.append(CUE_IN_STEM)
+        elif question.kind != "tf" and self.points_elsewhere(question, stem):
+            found.append(ANOTHER_TERM_FITS)
         if question.kind in ("mc", "short") and _NEGATIVE.search(stem):
             found.append(NEGATIVE_STEM)
         if _OPENING_REFERENCE.match(stem):
@@ -123,6 +141,10 @@ class FlawChecker:
         `common`, also a word the material uses everywhere ("Databricks": fine as the
         answer to a question about the exam's vendor, no blank worth filling)."""
         words = key.lower().split()
+        if all(w in _PEOPLE or w in STOPWORDS for w in words):
+            return True
+        if len(words) > 1 and words[-1] in _SORTS:
+            return True  # "unsupervised techniques": a sort of things, asked as if one
         if len(words) != 1:
             return all(w in _VAGUE_KEYS or w in STOPWORDS for w in words)
         word = words[0]
@@ -147,6 +169,17 @@ class FlawChecker:
         words = content_words(key) - shared  # a word of the key (the alias only whole)
         stem_words = content_words(stem.replace(BLANK, " "))
         return any(len(w) > 3 and w in stem_words for w in words)
+
+    def points_elsewhere(self, question: Question, stem: str) -> bool:
+        """The claim reads as about another term than the key (what an acronym stands for
+        is not a claim)."""
+        if self.rivals is None or _ACRONYM_QUESTION.search(stem):
+            return False
+        claim = _strip(stem)
+        # "Which of these ...?" is a choice among the options; a blanked claim of the
+        # material must be about its key whatever the options
+        among = question.options if question.kind == "mc" and BLANK not in stem else None
+        return self.rivals.rival(question.answer, claim, stem, among) is not None
 
     def _option_flaws(self, question: Question, stem: str) -> list[Flaw]:
         found: list[Flaw] = []

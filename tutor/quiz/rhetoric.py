@@ -44,18 +44,19 @@ layer of intelligence", "play pragmatic roles", "a technical feature")."""
 RHETORICAL_VERBS = _words(
     """
     reflect reflects mirror mirrors echo echoes symbolize symbolizes symbolise symbolises
-    embody embodies remind reminds capture captures
+    embody embodies remind reminds capture captures liberate liberates
     """
 )
 """Verbs of comparison and figure ("reflects curiosity", "mirrors the way humans think"):
-what follows is an analogy, not a property of the subject."""
+what follows is an analogy, not a property of the subject ("liberates workflows from
+bottlenecks")."""
 EXTRA_VERBS = verb_forms(
     """track log store catalog secure fuse split apply handle power operate excel function
     work allow fine-tune rank teach optimise optimize measure register version serve unite
     condense reveal segment enable provide manage enforce ensure open integrate act form
     bring reduce capture extend allow occupy formalize formalise embody update learn
     require adjust forecast estimate split draw group assign preserve govern record
-    retrieve orchestrate align liberate"""
+    retrieve orchestrate align liberate strive"""
 )
 """Verbs that may be nouns elsewhere ("tracks", "records", "forms") but are verbs right
 after a fact's subject: what a term does."""

@@ -7,8 +7,8 @@ words.
   architecture ... called?", and "In prompt chaining, outputs become the seeds of new
   inputs." becomes "What is the technique called in which outputs become the seeds of new
   inputs?".
-- From an acronym the material spells out or uses beside its expansion: "What is the
-  acronym RLHF short for?", keyed with the expansion.
+- From an acronym the material spells out or uses beside its expansion: "What does the
+  acronym RLHF stand for?", keyed with the expansion.
 
 Answers are graded on meaning (`tutor.quiz.grading.grade(..., kind="short")`).
 """
@@ -40,6 +40,8 @@ def short_prompt(slot: Slot, category: Category | None) -> str | None:
         return f"What is the {noun} called in which {fact.predicate}?"
     if fact.verb in ("is", "are") and re.match(r"(?:a|an)\s", fact.predicate):
         return f"What is {fact.predicate} called?"
+    if category is None:
+        return None  # "Which terms are used to ...?" asks the learner to guess the sort too
     which = f"which {noun}{'s' if plural and not noun.endswith('s') else ''}"
     if not _BLANK_SUBJECT.search(slot.prompt):
         return None
@@ -126,7 +128,7 @@ def acronym_questions(
     topic_of: Callable[[str, Material], str | None],
     terms: KeyTerms,
 ) -> Iterator[tuple[Question, bool]]:
-    """ "What is the acronym X short for?" for each acronym the passage uses whose expansion
+    """ "What does the acronym X stand for?" for each acronym the passage uses whose expansion
     the material gives, asked from the first sentence naming both (else the acronym's
     first); with whether the passage spells it out."""
     sentences = [" ".join(s.split()) for s in split_sentences(material.text)]
@@ -153,7 +155,7 @@ def acronym_questions(
         asked.add(expansion)
         question = Question(
             kind="short",
-            prompt=f"What is the acronym {written} short for?",
+            prompt=f"What does the acronym {written} stand for?",
             answer=expansion,
             explanation=f'{written} stands for {expansion}. The material says: "{source}"',
             topic=topic,
