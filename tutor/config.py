@@ -141,6 +141,12 @@ class Settings(BaseSettings):
         return self.corpus_dir / "exam.toml"
 
     @property
+    def blueprint_path(self) -> Path:
+        """The exam's sections, weights and objectives (`blueprint.toml` beside the topic
+        map)."""
+        return self.corpus_dir / "blueprint.toml"
+
+    @property
     def catalog_path(self) -> Path:
         return self.data_dir / "tutor.sqlite"
 

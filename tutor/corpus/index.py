@@ -30,7 +30,7 @@ from tutor.text import printable_name
 
 EMBED_BATCH = 256
 """Chunks embedded and written per step: bounds the work an interruption can waste."""
-IGNORED_NAMES = {"topics.toml", "exam.toml"}
+IGNORED_NAMES = {"topics.toml", "exam.toml", "blueprint.toml"}
 """Files that live in the corpus but are not study material."""
 
 ProgressCallback = Callable[[str, int, int], None]
