@@ -8,10 +8,10 @@ file and what is wrong with it.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from tutor.corpus.exam import read_toml
 from tutor.errors import TutorError
 
 BLUEPRINT_FILE = "blueprint.toml"
@@ -64,12 +64,9 @@ class Blueprint:
 def load_blueprint(path: Path) -> Blueprint | None:
     """The blueprint in `path`; None if there is no such file (the tutor then knows no
     exam's outline, and says so where it would use one)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    data = read_toml(path, "blueprint")
+    if data is None:
         return None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise TutorError(f"cannot read the blueprint {path}: {error}") from None
     try:
         return _parse(data)
     except _Invalid as error:

@@ -24,14 +24,22 @@ UNNAMED = Exam(name="certification", short_name="Certification")
 """Used when the corpus folder has no exam.toml: the tutor still works, naming no exam."""
 
 
+def read_toml(path: Path, what: str) -> dict | None:
+    """A TOML file of the corpus folder; None if there is none, a one-line `TutorError`
+    naming `what` it is if it cannot be read."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise TutorError(f"cannot read the {what} {path}: {error}") from None
+
+
 def load_exam(path: Path) -> Exam:
     """The exam described by `path`; `UNNAMED` if there is no such file."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    data = read_toml(path, "exam file")
+    if data is None:
         return UNNAMED
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise TutorError(f"cannot read the exam file {path}: {error}") from None
     exam = data.get("exam")
     name = exam.get("name") if isinstance(exam, dict) else None
     if not isinstance(name, str) or not name.strip():
