@@ -25,7 +25,7 @@ def test_migrations_run_once_and_are_recorded():
     migrate(db)  # a second open changes nothing
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     names = [row[0] for row in db.execute("SELECT name FROM migrations")]
-    assert names == ["_m001_index"]
+    assert names == ["_m001_index", "_m002_objectives"]
 
 
 def test_a_newer_schema_is_refused_untouched(tmp_path):
@@ -68,7 +68,7 @@ def test_replace_file_keeps_lexical_index_in_step(tmp_path):
     assert catalog.lexical_search("discounted", 5) == [second[0].id]
     assert catalog.pending_ids() == {second[0].id, first[1].id}  # none tagged yet
 
-    catalog.set_topics({second[0].id: ["reinforcement-learning"]})
+    catalog.set_tags({second[0].id: ["reinforcement-learning"]}, {})
     assert catalog.records([second[0].id])[second[0].id].topics == ["reinforcement-learning"]
 
     with catalog.transaction() as db:

@@ -93,7 +93,7 @@ def _trace_steps(path: Path) -> None:
     TopicTagger.build = staticmethod(traced(TopicTagger.build, "load"))
     Embedder.embed = traced(Embedder.embed, "embed")
     VectorStore.upsert = traced(VectorStore.upsert, "upsert")
-    Catalog.set_topics = traced(Catalog.set_topics, "topics")
+    Catalog.set_tags = traced(Catalog.set_tags, "topics")
 
 
 RECOVERY = {

@@ -8,7 +8,11 @@ file and what is wrong with it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+import re
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tutor.corpus.exam import read_toml
@@ -23,6 +27,15 @@ class Objective:
     text: str
     section: str
     """The id of the section it belongs to."""
+    topics: tuple[str, ...] = ()
+    """Topic ids (of topics.toml) it belongs to: the quiz and the chat work by topic."""
+    keywords: tuple[str, ...] = ()
+    """Lower-case words or phrases; a passage that uses one backs its match to it."""
+
+    def mentions(self, text: str) -> bool:
+        """Whether `text` uses one of its keywords (whole words, any case)."""
+        lowered = text.lower()
+        return any(re.search(rf"(?<!\w){re.escape(k)}(?!\w)", lowered) for k in self.keywords)
 
 
 @dataclass(frozen=True)
@@ -60,15 +73,22 @@ class Blueprint:
     def section(self, section_id: str) -> Section:
         return next(s for s in self.sections if s.id == section_id)
 
+    @property
+    def digest(self) -> str:
+        """Changes whenever the objectives do, so the index knows to map passages again."""
+        data = json.dumps([asdict(o) for o in self.objectives], sort_keys=True)
+        return hashlib.sha256(data.encode()).hexdigest()[:16]
 
-def load_blueprint(path: Path) -> Blueprint | None:
+
+def load_blueprint(path: Path, topic_ids: Collection[str] | None = None) -> Blueprint | None:
     """The blueprint in `path`; None if there is no such file (the tutor then knows no
-    exam's outline, and says so where it would use one)."""
+    exam's outline, and says so where it would use one). With `topic_ids` (the topic
+    map's), an objective naming another topic is an error."""
     data = read_toml(path, "blueprint")
     if data is None:
         return None
     try:
-        return _parse(data)
+        return _parse(data, None if topic_ids is None else set(topic_ids))
     except _Invalid as error:
         raise TutorError(f"{path}: {error}") from None
 
@@ -77,7 +97,7 @@ class _Invalid(ValueError):
     pass
 
 
-def _parse(data: dict) -> Blueprint:
+def _parse(data: dict, topic_ids: set[str] | None) -> Blueprint:
     exam = data.get("exam")
     if not isinstance(exam, dict):
         raise _Invalid("needs an [exam] table")
@@ -109,8 +129,14 @@ def _parse(data: dict) -> Blueprint:
             if objective_id in seen:
                 raise _Invalid(f"objective id {objective_id!r} is used twice")
             seen.add(objective_id)
-            text = _text(item, "text", f"objective {objective_id!r}")
-            objectives.append(Objective(objective_id, text, section_id))
+            where_objective = f"objective {objective_id!r}"
+            text = _text(item, "text", where_objective)
+            topics = _words(item, "topics", where_objective)
+            unknown = [t for t in topics if topic_ids is not None and t not in topic_ids]
+            if unknown:
+                raise _Invalid(f"{where_objective} names unknown topic {unknown[0]!r}")
+            keywords = tuple(k.lower() for k in _words(item, "keywords", where_objective))
+            objectives.append(Objective(objective_id, text, section_id, topics, keywords))
         if not objectives:
             raise _Invalid(f"{where} lists no objective")
         if section_id in {s.id for s in sections}:
@@ -134,6 +160,13 @@ def _text(table: dict, key: str, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _Invalid(f"{where} needs a {key}")
     return value.strip()
+
+
+def _words(table: dict, key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _Invalid(f"{where}: {key} must be a list of words")
+    return tuple(v.strip() for v in value)
 
 
 def _number(table: dict, key: str, where: str, kind: type, low: float, high: float):

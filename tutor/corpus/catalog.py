@@ -73,7 +73,13 @@ def _m001_index(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_index]
+def _m002_objectives(db: sqlite3.Connection) -> None:
+    # The exam objectives a chunk supports (JSON list), written with its topics; existing
+    # chunks get theirs when the index next maps them (the mapping digest differs).
+    db.execute("ALTER TABLE chunks ADD COLUMN objectives TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_index, _m002_objectives]
 """Forward-only schema steps; the schema version is how many have run."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -133,8 +139,10 @@ class Catalog:
             self.db.execute("PRAGMA foreign_keys=ON")
             if not readonly:
                 migrate(self.db)
-            elif self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                migrate(self.db)  # raises for a newer schema; an older one needs a writer
+            elif self.db.execute("PRAGMA user_version").fetchone()[0] > SCHEMA_VERSION:
+                migrate(self.db)  # raises: written by a newer tutor
+            # An older schema is read as it is (what it lacks reads as empty); the next
+            # writer migrates it.
         except sqlite3.DatabaseError as error:
             self._abandon()
             raise TutorError(
@@ -254,17 +262,23 @@ class Catalog:
         db.execute("DELETE FROM files WHERE path = ?", (path,))
         return removed
 
-    def set_topics(self, topics_by_id: dict[str, list[str]]) -> None:
+    def set_tags(
+        self, topics_by_id: dict[str, list[str]], objectives_by_id: dict[str, list[str]]
+    ) -> None:
+        """Record chunks' topics and the exam objectives they support; they are then done."""
         with self.transaction():
             self.db.executemany(
-                "UPDATE chunks SET topics = ? WHERE id = ?",
-                [(json.dumps(topics), chunk_id) for chunk_id, topics in topics_by_id.items()],
+                "UPDATE chunks SET topics = ?, objectives = ? WHERE id = ?",
+                [
+                    (json.dumps(topics), json.dumps(objectives_by_id.get(chunk_id, [])), chunk_id)
+                    for chunk_id, topics in topics_by_id.items()
+                ],
             )
 
     def clear_topics(self) -> None:
-        """Mark every chunk for re-tagging (the topic map changed)."""
+        """Mark every chunk for re-tagging (the topic map or the blueprint changed)."""
         with self.transaction():
-            self.db.execute("UPDATE chunks SET topics = NULL")
+            self.db.execute("UPDATE chunks SET topics = NULL, objectives = NULL")
 
     def clear(self) -> None:
         with self.transaction():
@@ -290,6 +304,21 @@ class Catalog:
             for row in rows:
                 found[row[0]] = ChunkRecord(*row[:7], json.loads(row[7] or "[]"), row[8])
         return found
+
+    def objective_chunks(self) -> dict[str, list[str]]:
+        """The ids of the chunks supporting each exam objective (objectives with none are
+        left out), in catalog order."""
+        chunks: dict[str, list[str]] = {}
+        try:
+            rows = self.db.execute(
+                "SELECT id, objectives FROM chunks WHERE objectives IS NOT NULL ORDER BY rowid"
+            ).fetchall()
+        except sqlite3.OperationalError:  # a catalog of schema 1, read before it is migrated
+            return {}
+        for chunk_id, objectives in rows:
+            for objective in json.loads(objectives):
+                chunks.setdefault(objective, []).append(chunk_id)
+        return chunks
 
     def topic_counts(self) -> dict[str, int]:
         """How many chunks carry each topic."""

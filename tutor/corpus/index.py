@@ -18,11 +18,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tutor.config import Settings
+from tutor.corpus.blueprint import load_blueprint
 from tutor.corpus.catalog import Catalog, ChunkRecord, FileRecord
 from tutor.corpus.chunking import Chunk, chunk_document, embedding_text
 from tutor.corpus.documents import SkipFile, load_document, one_line
 from tutor.corpus.embeddings import Embedder
 from tutor.corpus.lock import IndexLock
+from tutor.corpus.objectives import ObjectiveMapper, mapping_digest
 from tutor.corpus.topics import TopicTagger, load_topics
 from tutor.corpus.vectors import VectorStore
 from tutor.errors import IndexMismatchError
@@ -192,6 +194,7 @@ class Indexer:
         roots = paths or [self.settings.corpus_dir]
         with IndexLock(self.settings):
             topic_map = load_topics(self.settings.topics_path)
+            blueprint = load_blueprint(self.settings.blueprint_path, topic_map.ids())
             catalog = Catalog(self.settings.catalog_path)
             try:
                 vectors = VectorStore(self.settings, check_model=not rebuild)
@@ -202,13 +205,16 @@ class Indexer:
                 elif built_with not in (None, self.settings.embedding_model):
                     raise IndexMismatchError(built_with, self.settings.embedding_model)
                 catalog.set_meta("embedding_model", self.settings.embedding_model)
-                # The topic map and the tagger's rules: a change to either re-tags every
-                # chunk (its vector is reused, nothing is embedded again).
-                tagging = f"{topic_map.digest}:tagger-{TopicTagger.VERSION}"
+                # The topic map, the blueprint's objectives and the rules that match chunks
+                # to them: a change to any re-tags every chunk (its vector is reused,
+                # nothing is embedded again).
+                tagging = (
+                    f"{topic_map.digest}:tagger-{TopicTagger.VERSION}:{mapping_digest(blueprint)}"
+                )
                 if catalog.get_meta("topics_digest") != tagging:
                     catalog.clear_topics()
                 summary = self._apply_files(catalog, roots)
-                summary.chunks_added += self._sync_vectors(catalog, vectors, topic_map)
+                summary.chunks_added += self._sync_vectors(catalog, vectors, topic_map, blueprint)
                 catalog.set_meta("topics_digest", tagging)
                 catalog.set_meta("last_indexed", str(time.time()))
             finally:
@@ -287,7 +293,7 @@ class Indexer:
 
     # --- catalog -> vectors ------------------------------------------------------------
 
-    def _sync_vectors(self, catalog: Catalog, vectors: VectorStore, topic_map) -> int:
+    def _sync_vectors(self, catalog: Catalog, vectors: VectorStore, topic_map, blueprint) -> int:
         """Make Chroma hold exactly the catalog's chunks; returns how many were embedded."""
         stored = vectors.ids()
         wanted = catalog.chunk_ids()
@@ -298,6 +304,7 @@ class Indexer:
         if not self.embedder.loaded:
             self.progress("load", 0, 1)
         tagger = TopicTagger.build(topic_map, self.embedder.embed)
+        mapper = ObjectiveMapper.build(blueprint, self.embedder.embed)
         self.progress("load", 1, 1)
         embedded = 0
         self.progress("embed", 0, len(pending))
@@ -321,7 +328,8 @@ class Indexer:
                 [_metadata(records[i], topics[i]) for i in ids],
                 [records[i].text for i in ids],
             )
-            catalog.set_topics(topics)
+            objectives = {i: mapper.map(reusable[i], records[i].text) for i in ids}
+            catalog.set_tags(topics, objectives)
             self.progress("embed", min(start + EMBED_BATCH, len(pending)), len(pending))
         return embedded
 
