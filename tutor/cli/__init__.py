@@ -10,7 +10,7 @@ from tutor.cli.root import app, main
 # place that does it. Typer lists commands in the order they were registered, so this
 # order is the order of `tutor --help` (hence no sorting).
 # isort: off
-from tutor.cli import corpus, chat, quiz, sessions, progress, setup  # noqa: F401
+from tutor.cli import corpus, chat, quiz, sessions, progress, exam_map, setup  # noqa: F401
 # isort: on
 
 __all__ = ["app", "main"]

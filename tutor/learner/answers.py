@@ -51,6 +51,16 @@ class QuizRecords(LearnerDatabase):
         with self._lock:
             return reviews.answered_questions(self._db, learner)
 
+    def event_passages(self, learner: str) -> dict[str, str]:
+        """Per event key, the passage of the quiz question that event graded."""
+        with self._lock:
+            return reviews.event_passages(self._db, learner)
+
+    def passage_cards(self, learner: str) -> list[tuple[str, str, str]]:
+        """(chunk id, topic, card JSON) of each of the learner's review cards."""
+        with self._lock:
+            return reviews.passage_cards(self._db, learner)
+
     def retire(
         self,
         learner: str,

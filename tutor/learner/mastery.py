@@ -25,7 +25,7 @@ Sums use ``math.fsum``, which is exactly rounded, so the order of events never m
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -89,20 +89,29 @@ def decay(at: float, now: float) -> float:
     return 0.5 ** (age_days / HALF_LIFE_DAYS)
 
 
-def estimate(events: Iterable[EvidenceLike], now: float) -> Mastery:
-    """The mastery of one topic from all of its events (any order), as of `now`."""
+def estimate(
+    events: Iterable[EvidenceLike],
+    now: float,
+    weight: Callable[[EvidenceLike], float] | None = None,
+) -> Mastery:
+    """The mastery of one topic from all of its events (any order), as of `now`. `weight`
+    scales an event's say (default 1): an exam objective counts the evidence on its own
+    passages fully and that on its topics' other passages less (`tutor.learner.objectives`)."""
     rights: list[float] = []
     wrongs: list[float] = []
     asks: list[float] = []
     last_seen: float | None = None
     for event in events:
-        weight = decay(event.at, now)
+        say = 1.0 if weight is None else weight(event)
+        if say <= 0:
+            continue
+        counts = decay(event.at, now) * say
         if event.kind == "right":
-            rights.append(weight)
+            rights.append(counts)
         elif event.kind == "wrong":
-            wrongs.append(weight)
+            wrongs.append(counts)
         elif event.kind == "asked":
-            asks.append(ASK_WEIGHT * weight)
+            asks.append(ASK_WEIGHT * counts)
         else:
             raise ValueError(f"unknown evidence kind {event.kind!r}")
         last_seen = event.at if last_seen is None else max(last_seen, event.at)

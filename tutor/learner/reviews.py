@@ -135,6 +135,26 @@ def answered_questions(db: sqlite3.Connection, learner: str) -> list[tuple[Quest
     return [(Question.model_validate_json(body), right, wrong) for body, right, wrong in rows]
 
 
+def event_passages(db: sqlite3.Connection, learner: str) -> dict[str, str]:
+    """Per event key, the passage (chunk id) of the quiz question it graded: what lets an
+    answer count for the exam objectives its passage supports. Chat events have none."""
+    rows = db.execute(
+        "SELECT a.key, q.chunk_id FROM answers a JOIN questions q ON q.id = a.question_id"
+        " WHERE a.learner = ?",
+        (learner,),
+    ).fetchall()
+    return dict(rows)
+
+
+def passage_cards(db: sqlite3.Connection, learner: str) -> list[tuple[str, str, str]]:
+    """(chunk id, topic, fsrs Card JSON) of each of the learner's review cards."""
+    return db.execute(
+        "SELECT q.chunk_id, q.topic, c.card FROM cards c JOIN questions q ON q.id = c.question_id"
+        " WHERE c.learner = ? ORDER BY q.id",
+        (learner,),
+    ).fetchall()
+
+
 COUNTED = (
     "NOT EXISTS (SELECT 1 FROM answers a JOIN retired r ON r.learner = a.learner"
     " AND r.question_id = a.question_id WHERE a.key = events.key)"
