@@ -20,6 +20,7 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from tutor.config import Settings
+from tutor.corpus.blueprint import Blueprint, load_blueprint
 from tutor.corpus.exam import Exam, load_exam
 from tutor.corpus.search import HybridRetriever, Passage
 from tutor.corpus.sentences import CachedEmbed, Embed
@@ -143,6 +144,11 @@ class TutorContext:
     def without_model(self, reason: str) -> TutorContext:
         """A copy of this context that answers offline, saying why (the model failed)."""
         return replace(self, chat_model=None, offline=True, offline_reason=reason)
+
+    def blueprint(self) -> Blueprint | None:
+        """The exam's blueprint (`blueprint.toml`), read when asked for; None without one."""
+        topics = self.ready().topics
+        return load_blueprint(self.settings.blueprint_path, topics.ids() if topics else None)
 
     def question_bank(self) -> QuestionBank:
         """The offline question generator over the indexed material, built on first use."""

@@ -36,6 +36,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from graphs.context import TutorContext, services
+from graphs.quiz.mock_exam import exam_fields, exam_report, result_section, slot_passages
 from graphs.quiz.model import generate_question, model_grades_short, model_supports
 from graphs.quiz.passages import due_review as _due_review
 from graphs.quiz.passages import fresh_passage as _fresh_passage
@@ -46,7 +47,6 @@ from graphs.quiz.policy import (
     after_ask,
     after_pick_or_verify,
     after_remember,
-    allocate,
     asks_another_kind,
     dry_topic,
     gives_up,
@@ -90,14 +90,14 @@ def start(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
     """Settle the quiz's settings; an exam decides every question's topic up front."""
     ctx = services(runtime)
     n = max(1, int(state.get("n") or DEFAULT_QUESTIONS))
-    plan = allocate(n, topic_weights(ctx)) if state.get("exam") else []
     return {
+        "plan": [],
+        **(exam_fields(ctx, n) if state.get("exam") else {}),
         "n": n,
         "kind": state.get("kind") or "mixed",
         "topic": state.get("topic"),
         "exam": bool(state.get("exam")),
         "seed": state.get("seed", int(time.time())),
-        "plan": plan,
         "asked": [],
         "used_chunks": [],
         "rejected": 0,
@@ -125,7 +125,8 @@ def pick(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
     if chosen is None:
         return {"current": None, "ended": "no material"}
     topic, reason = chosen
-    passage = _fresh_passage(ctx, topic, set(state.get("used_chunks", [])))
+    used = set(state.get("used_chunks", []))
+    passage = _fresh_passage(ctx, topic, used, prefer=slot_passages(state))
     if passage is None:
         return dry_topic(state, topic)
     return {**picked(topic, reason, passage["text"], None), "pending_passage": passage}
@@ -301,6 +302,7 @@ def grade(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
         confidence=reply.get("confidence"),
         made_offline=bool(state.get("made_offline")),
         reason=reason,
+        section=result_section(state, question.topic),
     )
     return {**gone, "graded": graded}
 
@@ -345,16 +347,10 @@ def finish(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
         WeakTopic(topic=w.topic, title=w.title)
         for w in ctx.learner_store.weak_topics(ctx.learner_name, ctx.topics.topics, 3)
     ]
-    return {"summary": summarise(state, ended, titles, weakest)}
+    return {"summary": {**summarise(state, ended, titles, weakest), **exam_report(ctx, state)}}
 
 
 # --- I/O helpers ----------------------------------------------------------------------
-
-
-def topic_weights(ctx: TutorContext) -> dict[str, float]:
-    """How much of the material each topic has (its share of chunks): the exam's weights."""
-    counts = ctx.retriever.catalog.topic_counts()
-    return {t.id: float(counts.get(t.id, 0)) for t in ctx.topics.topics if counts.get(t.id)}
 
 
 def _flaw_checker(ctx: TutorContext) -> FlawChecker:

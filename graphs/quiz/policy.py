@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Literal
 
 from graphs.chat.state import PassageRef
+from graphs.quiz.exam_plan import section_topics
 from graphs.quiz.state import (
     Ended,
     GradedResult,
@@ -73,21 +74,6 @@ def choose_topic(
     return best.topic, ("weak", "new", "practice")[group(best)]
 
 
-def allocate(n: int, weights: dict[str, float]) -> list[str]:
-    """`n` question slots spread over topics in proportion to their weights (largest
-    remainder), topics with the larger share first."""
-    total = sum(weights.values())
-    if n <= 0 or total <= 0:
-        return []
-    quotas = {t: n * w / total for t, w in weights.items()}
-    counts = {t: int(q) for t, q in quotas.items()}
-    by_remainder = sorted(quotas, key=lambda t: (-(quotas[t] - counts[t]), -weights[t], t))
-    for topic in by_remainder[: n - sum(counts.values())]:
-        counts[topic] += 1
-    ordered = sorted(counts, key=lambda t: (-counts[t], t))
-    return [t for t in ordered for _ in range(counts[t])]
-
-
 def next_topic(
     state: QuizState, progress: Callable[[], list[TopicProgress]]
 ) -> tuple[str, PickReason] | None:
@@ -103,6 +89,16 @@ def next_topic(
     planned = plan[len(results)] if len(results) < len(plan) else None
     if planned is not None and planned not in exhausted:
         return planned, "exam"
+    sections = state.get("plan_sections", [])
+    if planned is not None and len(results) < len(sections):
+        # An exam by the blueprint stays on the exam: a dry topic's slot goes to another
+        # topic of its section, else of another section; when all are dry, the exam ends.
+        pools = state.get("pools", {})
+        for section in dict.fromkeys([sections[len(results)], *pools]):
+            others = section_topics(section, pools, exhausted)
+            if others:
+                return others[0], "exam"
+        return None
     rows = [row for row in progress() if row.topic not in exhausted]
     # A mixed quiz runs a topic dry one kind at a time ("rlhf:mc"): skip the topics dry
     # for this slot's kind while others are not; when all are, any topic with questions

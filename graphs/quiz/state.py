@@ -101,6 +101,34 @@ class GradedResult(TypedDict):
     reason: NotRequired[str]
     """One line for the learner: why the answer is right or wrong (absent in results of
     older quizzes)."""
+    section: NotRequired[str | None]
+    """An exam planned by the blueprint: the section the question counts for."""
+
+
+Basis = Literal["passages", "topics"]
+
+
+class SectionPool(TypedDict):
+    """What a section's questions are drawn from."""
+
+    basis: Basis
+    """"passages": passages supporting its objectives; "topics": its objectives' topics."""
+    topics: dict[str, int]
+    """Topic id -> passages of the section's material carrying it."""
+    passages: list[str]
+    """Chunk ids of the passages supporting its objectives (empty for "topics")."""
+
+
+class SectionScore(TypedDict):
+    """A blueprint section's line in an exam's summary."""
+
+    id: str
+    title: str
+    weight: float
+    """Percent of the real exam."""
+    questions: int
+    correct: int
+    basis: Basis
 
 
 class TopicScore(TypedDict):
@@ -142,6 +170,12 @@ class QuizSummary(TypedDict):
     offline_reason: str | None
     offline_notice: str | None
     """One line saying how many questions were made offline and why, or None."""
+    sections: NotRequired[list[SectionScore]]
+    """An exam planned by the blueprint: its score per section, in blueprint order."""
+    unexamined: NotRequired[list[WeakTopic]]
+    """Sections the material has nothing on (`topic` holds the section id)."""
+    pass_mark: NotRequired[float]
+    """The share of questions the real exam asks for (from the blueprint)."""
 
 
 class OllamaGone(TypedDict):
@@ -160,6 +194,13 @@ class QuizState(TypedDict, total=False):
     seed: int
     plan: list[str]
     """Exam mode: the topic of each question slot, decided up front."""
+    plan_sections: list[str]
+    """Exam mode with a blueprint: the section of each slot."""
+    pools: dict[str, SectionPool]
+    """Exam mode with a blueprint: what each examined section's questions come from."""
+    unexamined: list[str]
+    """Exam mode with a blueprint: the sections the material has nothing on."""
+    pass_mark: float
     asked: list[str]
     """Ids of the questions asked so far (none is asked twice in a quiz)."""
     used_chunks: list[str]

@@ -291,7 +291,29 @@ def test_progress_lists_untouched_topics_as_not_started(runner, home) -> None:
     assert "not studied" not in result.stdout
 
 
-@pytest.mark.parametrize("command", ["exam", "quiz"])
+def test_an_offline_exam_stays_on_the_blueprint_and_ends_when_its_material_does(
+    runner, home
+) -> None:
+    """The shipped study page has few facts on the exam's sections (most of it is general
+    machine learning the exam does not test): a blueprint exam asks those, per section, and
+    ends early saying so rather than fill up with questions off the exam."""
+    result = runner.invoke(app, ["exam", "--n", "20", "--offline", "--json"], input="A\n" * 20)
+    assert result.exit_code == 0, result.output
+    summary = lines(result.stdout)[-1]["summary"]
+    assert summary["ended"] == "no material" and 0 < summary["asked"] < 20
+    assert sum(s["questions"] for s in summary["sections"]) == summary["asked"]
+    assert {s["id"] for s in summary["sections"]} <= {
+        "design",
+        "data",
+        "development",
+        "deployment",
+        "governance",
+        "evaluation",
+    }
+    assert summary["pass_mark"] == 0.7
+
+
+@pytest.mark.parametrize("command", ["quiz"])
 def test_an_offline_mixed_quiz_is_filled_from_thin_material(runner, home, command) -> None:
     """Most topics of the shipped material give only a few questions of each kind: a mixed
     exam takes another kind where a topic has run out of one, rather than ending early."""

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from tutor.config import Settings
+from tutor.corpus.blueprint import load_blueprint
 from tutor.corpus.catalog import Catalog
 from tutor.corpus.embeddings import resolve_model_path
 from tutor.corpus.index import Indexer
@@ -52,6 +53,16 @@ def assert_consistent(settings: Settings) -> dict:
     return state
 
 
+def objectives_of(settings: Settings) -> tuple:
+    blueprint = load_blueprint(settings.blueprint_path)
+    return blueprint.objectives if blueprint else ()
+
+
+def profiles(settings: Settings) -> int:
+    """Texts embedded besides the chunks: each topic's description, each objective's text."""
+    return len(load_topics(settings.topics_path).topics) + len(objectives_of(settings))
+
+
 def test_full_index_of_the_corpus(settings, corpus_copy, counting_embedder):
     summary = Indexer(settings, counting_embedder).run([corpus_copy])
 
@@ -60,9 +71,8 @@ def test_full_index_of_the_corpus(settings, corpus_copy, counting_embedder):
     assert summary.skipped == []
     state = assert_consistent(settings)
     assert len(state["catalog"]) == summary.chunks_added
-    # every chunk embedded once, plus the topic descriptions
-    topics = len(load_topics(settings.topics_path).topics)
-    assert counting_embedder.texts_embedded == summary.chunks_added + topics
+    # every chunk embedded once, plus the topic descriptions and the exam's objectives
+    assert counting_embedder.texts_embedded == summary.chunks_added + profiles(settings)
 
 
 def test_unchanged_files_cost_no_embedding(settings, corpus_copy, counting_embedder):
@@ -89,8 +99,8 @@ def test_an_edited_paragraph_re_embeds_only_its_chunk(settings, corpus_copy, cou
 
     assert (summary.files_indexed, summary.chunks_added, summary.chunks_removed) == (1, 1, 1)
     assert summary.chunks_unchanged == len(before["catalog"]) - 1
-    # the one changed chunk, plus the topic descriptions it is tagged against
-    assert counting_embedder.texts_embedded == 1 + len(load_topics(settings.topics_path).topics)
+    # the one changed chunk, plus the topics and objectives it is tagged against
+    assert counting_embedder.texts_embedded == 1 + profiles(settings)
     after = assert_consistent(settings)
     changed = set(after["catalog"]) ^ set(before["catalog"])
     assert len(changed) == 2
@@ -248,7 +258,8 @@ def test_a_changed_topic_map_retags_without_re_embedding(
     Indexer(Settings(), counting_embedder).run([corpus_copy])
 
     topic_count = len(load_topics(topics).topics)
-    assert counting_embedder.texts_embedded == topic_count  # only the topic descriptions
+    # only the topic descriptions and the objectives' texts
+    assert counting_embedder.texts_embedded == topic_count + len(objectives_of(settings))
     catalog = Catalog(settings.catalog_path)
     tagged = catalog.db.execute(
         "SELECT count(*) FROM chunks WHERE topics LIKE '%delta-lake%'"

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tutor.config import Settings
+from tutor.corpus.blueprint import load_blueprint
 from tutor.corpus.catalog import Catalog
 from tutor.corpus.index import Indexer
 from tutor.corpus.topics import Topic, TopicMap, TopicTagger, load_topics
@@ -114,7 +115,7 @@ def test_a_new_tagger_version_retags_without_re_embedding(
     Indexer(settings, counting_embedder).run([corpus_copy])
     catalog = Catalog(settings.catalog_path)
     tagging = catalog.get_meta("topics_digest")
-    assert tagging.endswith(f":tagger-{TopicTagger.VERSION}")
+    assert f":tagger-{TopicTagger.VERSION}:" in tagging
     # As the tutor before this tagger left it: the topic map's digest alone, other tags.
     catalog.set_meta("topics_digest", tagging.split(":")[0])
     catalog.db.execute("UPDATE chunks SET topics = '[\"lakehouse-platform\"]'")
@@ -126,7 +127,9 @@ def test_a_new_tagger_version_retags_without_re_embedding(
 
     assert summary.chunks_added == 0
     topic_count = len(load_topics(settings.topics_path).topics)
-    assert counting_embedder.texts_embedded == topic_count  # the topic descriptions only
+    objectives = len(load_blueprint(settings.blueprint_path).objectives)
+    # the topic descriptions and the objectives' texts only
+    assert counting_embedder.texts_embedded == topic_count + objectives
     assert "lakehouse-platform" not in tags_of(settings, "Supervised learning models, though")
     catalog = Catalog(settings.catalog_path)
     assert catalog.get_meta("topics_digest") == tagging

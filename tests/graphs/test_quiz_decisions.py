@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from graphs.quiz import policy
+from graphs.quiz import exam_plan, policy
 from tutor.learner.mastery import Mastery
 from tutor.learner.records import TopicProgress
 from tutor.llm import MalformedReplyError, OllamaError
@@ -49,12 +49,12 @@ def test_weakest_first_then_new_then_the_rest() -> None:
 
 
 def test_allocate_is_proportional_and_sums_to_n() -> None:
-    plan = policy.allocate(20, {"a": 10, "b": 5, "c": 3, "d": 2})
+    plan = exam_plan.allocate(20, {"a": 10, "b": 5, "c": 3, "d": 2})
     assert len(plan) == 20
     assert Counter(plan) == {"a": 10, "b": 5, "c": 3, "d": 2}
-    plan = policy.allocate(7, {"a": 1, "b": 1, "c": 1})
+    plan = exam_plan.allocate(7, {"a": 1, "b": 1, "c": 1})
     assert sorted(Counter(plan).values()) == [2, 2, 3]
-    assert policy.allocate(0, {"a": 1}) == [] and policy.allocate(3, {}) == []
+    assert exam_plan.allocate(0, {"a": 1}) == [] and exam_plan.allocate(3, {}) == []
 
 
 def test_kinds_rotate_in_mixed_quizzes() -> None:

@@ -29,6 +29,7 @@ from tests.harness.reindex_kills import KillLoop
 from tests.harness.two_state_corpus import TOPICS, write_corpus
 from tests.harness.zygote import QUERY, Zygote, run_commands
 from tutor.config import Settings
+from tutor.corpus.blueprint import load_blueprint
 from tutor.corpus.embeddings import Embedder
 from tutor.corpus.index import Indexer
 
@@ -162,7 +163,9 @@ def test_doctor_reports_each_kind_of_drift_and_repair_mends_it(tmp_path, embedde
     )
     assert "ok   drift        files, manifest, lexical index and Chroma agree" in repaired.stdout
     assert differences(index_snapshot(settings), reference) == []
-    assert len(embedded) == len(redo) + 2
+    # the chunks, the two topics' descriptions and the blueprint's objectives
+    blueprint = load_blueprint(Settings().blueprint_path)
+    assert len(embedded) == len(redo) + 2 + (len(blueprint.objectives) if blueprint else 0)
     texts = {text.split("\n\n", 1)[-1] for text in embedded}
     assert {reference["chunks"][i][5] for i in redo} <= texts
 

@@ -17,6 +17,8 @@ KindOption = Annotated[
     ),
 ]
 QUIZ_KINDS = ("mc", "tf", "short", "mixed")
+DEFAULT_EXAM_QUESTIONS = 20
+"""An exam's length when no blueprint gives the real exam's."""
 OfflineOption = Annotated[
     bool, typer.Option("--offline", help="Questions built from the material, no model.")
 ]
@@ -56,21 +58,43 @@ def quiz(
 @command
 def exam(
     n: Annotated[
-        int, typer.Option("--n", min=1, max=200, help="How many questions (the real exam has 92).")
-    ] = 20,
+        int | None,
+        typer.Option(
+            "--n",
+            min=1,
+            max=200,
+            help="How many questions (default: as many as the real exam, from blueprint.toml).",
+        ),
+    ] = None,
     minutes: Annotated[
-        float | None, typer.Option("--minutes", min=1, help="A time limit; none by default.")
+        float | None,
+        typer.Option(
+            "--minutes",
+            min=0,
+            help="The time limit (default: the real exam's; 0 for none).",
+        ),
     ] = None,
     offline: OfflineOption = False,
     learner: LearnerOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """An exam simulation: questions spread over the topics by their weight in the material,
-    no feedback until the end, then a report per topic and what to review."""
+    """An exam simulation: questions spread over the exam's sections by their weight in the
+    blueprint (or over the topics by their share of the material, without one), no feedback
+    until the end, then a report per section against the pass mark and what to review."""
+    from tutor.config import Settings
+    from tutor.corpus.blueprint import load_blueprint
+
+    blueprint = load_blueprint(Settings().blueprint_path)
+    facts = blueprint.exam if blueprint else None
     run_quiz(
-        dict(n=n, kind="mixed", topic=None, exam=True),
+        dict(
+            n=n or (facts.questions if facts else DEFAULT_EXAM_QUESTIONS),
+            kind="mixed",
+            topic=None,
+            exam=True,
+        ),
         offline=offline,
         learner=learner,
         as_json=as_json,
-        minutes=minutes,
+        minutes=(facts.minutes if facts else None) if minutes is None else (minutes or None),
     )

@@ -209,14 +209,41 @@ def _graded_json(graded: dict) -> dict:
     return {**{k: graded[k] for k in keys}, "reason": graded.get("reason", "")}
 
 
+def section_lines(summary: dict) -> list[str]:
+    """An exam's result against the pass mark, overall and per section of the blueprint,
+    then the sections it could not examine."""
+    mark = summary.get("pass_mark", 0.7)
+    asked, correct = summary.get("asked", 0), summary.get("correct", 0)
+
+    def verdict(right: int, total: int) -> str:
+        if not total:
+            return "no questions"
+        share = right / total
+        side = "at or above" if share >= mark else "below"
+        return f"{right} of {total}, {share:.0%}: {side} the {mark:.0%} pass mark"
+
+    lines = [f"Overall {verdict(correct, asked)}.", "By section of the exam:"]
+    for row in summary["sections"]:
+        source = "" if row["basis"] == "passages" else " (asked from its topics)"
+        score = verdict(row["correct"], row["questions"])
+        lines.append(f"  {row['title']} ({row['weight']:g}%){source}: {score}")
+    if summary.get("unexamined"):
+        names = ", ".join(s["title"] for s in summary["unexamined"])
+        lines.append(f"Not examined, the material has nothing on it: {names}.")
+    return lines
+
+
 def _show_summary(summary: dict) -> None:
     if not summary:
         return
     if summary.get("ended") == "no material":
         on = f" on {summary['topic']}" if summary.get("topic") else ""
+        exam = "sections" in summary
         out.print(
-            f"Ended early: the material has no more questions{on}"
-            f" ({summary.get('asked', 0)} of {summary.get('planned', 0)} asked).",
+            f"Ended early: the material has no more questions"
+            f"{' on the exam' if exam else on}"
+            f" ({summary.get('asked', 0)} of {summary.get('planned', 0)} asked)."
+            + (" `tutor coverage` shows what to add." if exam else ""),
             markup=False,
             soft_wrap=True,
         )
@@ -227,6 +254,9 @@ def _show_summary(summary: dict) -> None:
     )
     if summary.get("offline_notice"):
         out.print(summary["offline_notice"], style="yellow", markup=False, soft_wrap=True)
+    if "sections" in summary:
+        for line in [*section_lines(summary), "By topic:"]:
+            out.print(line, markup=False, soft_wrap=True)
     for row in summary.get("per_topic", []):
         out.print(f"  {row['title']}: {row['right']}/{row['total']}", markup=False)
     if summary.get("review"):

@@ -194,7 +194,9 @@ class Indexer:
         roots = paths or [self.settings.corpus_dir]
         with IndexLock(self.settings):
             topic_map = load_topics(self.settings.topics_path)
-            blueprint = load_blueprint(self.settings.blueprint_path, topic_map.ids())
+            # Topic links are checked where they are used (coverage, exams), not here: a
+            # blueprint naming another topic map's topics must not stop the indexing.
+            blueprint = load_blueprint(self.settings.blueprint_path)
             catalog = Catalog(self.settings.catalog_path)
             try:
                 vectors = VectorStore(self.settings, check_model=not rebuild)
