@@ -89,7 +89,7 @@ def plan_exam(n: int, blueprint: Blueprint, pools: Mapping[str, SectionPool]) ->
     return ExamPlan(
         topics=topics,
         sections=sections,
-        pools={s: dict(pools[s]) for s in weights},  # type: ignore[misc]
+        pools={s: pools[s] for s in weights},
         unexamined=unexamined,
     )
 
