@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tomllib
 from contextlib import suppress
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir("study-tutor", appauthor=False)) / "config.toml"
 
 
-SAVED_SETTINGS = ("ollama_host", "ollama_model", "socratic", "learner", "offline")
+SAVED_SETTINGS = ("ollama_host", "ollama_model", "socratic", "learner", "offline", "exam_date")
 """What the app's Settings screen may write to the config file."""
 
 
@@ -131,6 +132,10 @@ class Settings(BaseSettings):
     offline: bool = False
     """Never call Ollama: answers quote the material (as `--offline` does)."""
 
+    exam_date: date | None = None
+    """The day of the learner's exam (YYYY-MM-DD): `tutor readiness` forecasts for it, and
+    quizzes aim at what raises that forecast most once it is set."""
+
     @cached_property
     def topics_path(self) -> Path:
         return self.topics_file or self.corpus_dir / "topics.toml"
@@ -183,8 +188,9 @@ class Settings(BaseSettings):
 
 
 def save_settings(changes: dict[str, Any]) -> Path:
-    """Merge `changes` into the config file (atomically: a crash leaves the old file whole)
-    and return its path. Only the settings the app lets the learner change are accepted."""
+    """Merge `changes` into the config file (atomically: a crash leaves the old file whole;
+    a None value removes the setting) and return its path. Only the settings the app lets
+    the learner change are accepted."""
     unknown = set(changes) - set(SAVED_SETTINGS)
     if unknown:
         raise ValueError(f"not a saved setting: {', '.join(sorted(unknown))}")
@@ -196,6 +202,8 @@ def save_settings(changes: dict[str, Any]) -> Path:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise TutorError(f"cannot read the config file {path}: {error}") from None
     current.update(changes)
+    # None clears a setting (TOML has no null): the default applies again.
+    current = {key: value for key, value in current.items() if value is not None}
     partial = path.with_suffix(".toml.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -97,6 +97,8 @@ def start(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
         "kind": state.get("kind") or "mixed",
         "topic": state.get("topic"),
         "exam": bool(state.get("exam")),
+        "focus": list(state.get("focus") or []),
+        "focus_passages": list(state.get("focus_passages") or []),
         "seed": state.get("seed", int(time.time())),
         "asked": [],
         "used_chunks": [],
@@ -166,10 +168,11 @@ def generate(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
     tried = {"used_chunks": used, "attempts": attempts, **gone}
     if question is None:  # this passage yields nothing usable: try another one, then
         # one used before (another of its sentences may still be unasked)
-        next_passage = _fresh_passage(ctx, topic, set(used), reuse=False)
+        prefer = slot_passages(state)
+        next_passage = _fresh_passage(ctx, topic, set(used), reuse=False, prefer=prefer)
         if next_passage is None and not gives_up(attempts):
             tried_now = {u for u in used if used.count(u) > 1} | {passage["chunk_id"]}
-            next_passage = _fresh_passage(ctx, topic, tried_now, reuse=False)
+            next_passage = _fresh_passage(ctx, topic, tried_now, reuse=False, prefer=prefer)
         if next_passage is None or gives_up(attempts):
             # No question of this kind left on the topic (`policy.asks_another_kind`).
             wider = model is None and asks_another_kind(state, topic, number, ctx.topics.ids())

@@ -40,11 +40,14 @@ def exam_fields(ctx: TutorContext, n: int) -> dict:
 
 
 def slot_passages(state: QuizState) -> list[str]:
-    """The passages supporting the objectives of the current slot's section, if any: an
-    exam slot asks from them first."""
+    """The passages the next question asks from first, if any: in an exam, those
+    supporting the objectives of the current slot's section; in a quiz aimed at the exam,
+    those of the objectives it aims at."""
+    if not state.get("exam"):
+        return list(state.get("focus_passages", []))
     sections = state.get("plan_sections", [])
     number = len(state.get("results", []))
-    if not state.get("exam") or number >= len(sections):
+    if number >= len(sections):
         return []
     return list(state.get("pools", {}).get(sections[number], {}).get("passages", []))
 

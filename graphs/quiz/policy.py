@@ -79,8 +79,8 @@ def next_topic(
 ) -> tuple[str, PickReason] | None:
     """The topic of the next question made fresh (a due review comes before it): the
     quiz's named topic, the exam's plan for this slot, else `choose_topic` over the
-    learner's `progress` (read only when needed) less the topics that ran dry. None when
-    every topic has."""
+    learner's `progress` (read only when needed) less the topics that ran dry, kept to the
+    quiz's `focus` topics while any of them is left. None when every topic has."""
     results = state.get("results", [])
     exhausted = set(state.get("exhausted", []))
     if state.get("topic"):
@@ -106,7 +106,12 @@ def next_topic(
     rows = [row for row in rows if not dry_for_slot(state, row.topic, len(results))] or rows
     if not rows:
         return None
-    topic, reason = choose_topic(rows, Counter(r["topic"] for r in results))
+    asked = Counter(r["topic"] for r in results)
+    # A quiz aimed at the exam keeps to its topics while they have questions.
+    aimed = [row for row in rows if row.topic in state.get("focus", [])]
+    if aimed and not state.get("exam"):
+        return choose_topic(aimed, asked)[0], "forecast"
+    topic, reason = choose_topic(rows, asked)
     return topic, "exam" if state.get("exam") else reason
 
 

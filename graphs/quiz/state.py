@@ -15,7 +15,14 @@ from tutor.learner.scheduling import Confidence
 from tutor.quiz.questions import Origin, QuestionKind
 
 Kind = Literal["mc", "tf", "short", "cloze", "mixed"]
-PickReason = Literal["review", "weak", "new", "named", "exam", "practice"]
+PickReason = Literal["review", "weak", "new", "named", "exam", "practice", "forecast"]
+REASON_WORDS: dict[str, str] = {
+    "review": "due for review",
+    "weak": "a weak topic",
+    "new": "not tried yet",
+    "forecast": "raises your exam forecast",
+}
+"""Why a question's topic came next, as the quiz shows it (other reasons go unsaid)."""
 Ended = Literal["done", "stopped", "no material"]
 
 
@@ -28,6 +35,11 @@ class QuizInput(TypedDict):
     """A topic id to stay on; None picks by due reviews and weakness."""
     exam: NotRequired[bool]
     """Exam simulation: questions spread over topics by weight, feedback only at the end."""
+    focus: NotRequired[list[str]]
+    """A quiz aimed at the exam: the topics to ask about while they have questions (those
+    of the objectives whose study raises the readiness forecast most)."""
+    focus_passages: NotRequired[list[str]]
+    """Those objectives' passages (chunk ids), asked from first."""
     seed: NotRequired[int]
 
 
@@ -191,6 +203,8 @@ class QuizState(TypedDict, total=False):
     kind: Kind
     topic: str | None
     exam: bool
+    focus: list[str]
+    focus_passages: list[str]
     seed: int
     plan: list[str]
     """Exam mode: the topic of each question slot, decided up front."""

@@ -33,20 +33,29 @@ def quiz(
     n: Annotated[int, typer.Option("--n", min=1, max=200, help="How many questions.")] = 5,
     kind: KindOption = "mixed",
     offline: OfflineOption = False,
+    for_exam: Annotated[
+        bool | None,
+        typer.Option(
+            "--for-exam/--any-topic",
+            help="Aim at the exam objectives whose study raises your readiness forecast most"
+            " (the default once an exam date is saved), or at your weakest topics anywhere.",
+        ),
+    ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue your last unfinished quiz or exam.")
     ] = False,
     learner: LearnerOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Quiz yourself: due reviews first, then your weakest topics. Answers are read from
+    """Quiz yourself: due reviews first, then your weakest topics (or, aimed at the exam,
+    the topics of the objectives that raise your forecast most). Answers are read from
     stdin, one per line (a letter or the option for multiple choice, True/False, or a few
     words; a line in another form is asked again); end an answer with ' !' if you were
     sure or ' ?' if you guessed."""
     if kind not in QUIZ_KINDS:
         raise fail(f"--kind must be one of {', '.join(QUIZ_KINDS)}, not {kind!r}")
     run_quiz(
-        dict(n=n, kind=kind, topic=topic, exam=False),
+        dict(n=n, kind=kind, topic=topic, exam=False, for_exam=for_exam),
         offline=offline,
         learner=learner,
         as_json=as_json,

@@ -17,6 +17,7 @@ from tutor.cli.root import err, fail, out
 from tutor.config import Settings
 
 if TYPE_CHECKING:
+    from tutor.learner.exam_forecast import ExamFocus
     from tutor.runtime.quiz_session import QuizSession, QuizStep
 
 
@@ -33,6 +34,7 @@ def run_quiz(
     the end of input or the time limit, then print the summary."""
     from tutor.runtime.quiz_session import QuizSession
 
+    for_exam = options.pop("for_exam", False)
     settings = Settings()
     if options["topic"] is not None:
         from tutor.corpus.topics import load_topics
@@ -63,7 +65,8 @@ def run_quiz(
             step = session.current(unfinished)
             options["exam"] = step.question is not None and step.question.get("exam", False)
         else:
-            step = session.start(**options)
+            focus = _aim(session, for_exam, options, ask)
+            step = session.start(**options, focus=focus)
         if waiting is not None:
             waiting.stop()
         while step.question is not None:
@@ -92,6 +95,23 @@ def run_quiz(
         print(json.dumps({"summary": summary}), flush=True)
     else:
         _show_summary(summary)
+
+
+def _aim(
+    session: QuizSession, for_exam: bool | None, options: dict, console: Console
+) -> ExamFocus | None:
+    """Aim a quiz with no named topic at the exam (see `QuizSession.exam_focus`), saying so."""
+    if options["exam"] or options["topic"] is not None:
+        return None
+    focus = session.exam_focus(for_exam)
+    if focus is not None:
+        console.print(
+            f"[dim]Aimed at your exam: objectives {', '.join(focus.objectives)}"
+            " (`tutor readiness` says why).[/]"
+        )
+    elif for_exam:
+        console.print("[dim]No exam blueprint to aim at: quizzing on your weakest topics.[/]")
+    return focus
 
 
 @dataclass(frozen=True)
@@ -173,9 +193,9 @@ def _confidence(answer: str) -> tuple[str, str | None]:
 
 
 def _show_question(console: Console, question: dict) -> None:
-    reason = {"review": "due for review", "weak": "a weak topic", "new": "not tried yet"}.get(
-        question.get("reason") or "", ""
-    )
+    from graphs.quiz.state import REASON_WORDS
+
+    reason = REASON_WORDS.get(question.get("reason") or "", "")
     title = question.get("topic_title") or question["topic"]
     header = f"Question {question['number']} of {question['total']} · {title}"
     console.print(f"\n[bold]{escape(header)}[/]" + (f" [dim]({reason})[/]" if reason else ""))

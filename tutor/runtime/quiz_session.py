@@ -17,6 +17,7 @@ from graphs.quiz.graph import build
 from graphs.quiz.state import GradedResult, QuizSummary, ShownQuestion
 from tutor.config import Settings
 from tutor.errors import TutorError
+from tutor.learner.exam_forecast import ExamFocus, exam_focus, planning_date
 from tutor.runtime.checkpoints import TutorCheckpointer, open_checkpointer
 from tutor.runtime.context import open_context
 from tutor.runtime.writer_lock import WriterLock
@@ -90,10 +91,16 @@ class QuizSession:
         topic: str | None = None,
         exam: bool = False,
         quiz: str | None = None,
+        focus: ExamFocus | None = None,
     ) -> QuizStep:
+        """Start a quiz (or with `exam`, an exam simulation); `focus` aims a quiz with no
+        named topic at the exam (`exam_focus`)."""
         quiz = quiz or f"{'exam' if exam else 'quiz'}-{uuid.uuid4().hex[:8]}"
-        options = {"n": n, "kind": kind, "topic": topic, "exam": exam}
+        options: dict = {"n": n, "kind": kind, "topic": topic, "exam": exam}
         what = f"Exam: {n} questions" if exam else f"Quiz: {n} {kind} questions"
+        if focus is not None and not exam and topic is None:
+            options |= {"focus": list(focus.topics), "focus_passages": list(focus.passages)}
+            what += " for the exam"
         self.context.learner_store.touch_session(
             quiz,
             self.context.learner_name,
@@ -103,6 +110,17 @@ class QuizSession:
         )
         with self._writing(quiz):
             return self._run(quiz, options, answered=0)
+
+    def exam_focus(self, for_exam: bool | None = None) -> ExamFocus | None:
+        """What a quiz aimed at the exam asks about (the objectives whose study raises the
+        readiness forecast most). `for_exam` None aims only once the learner has saved an
+        exam date still ahead; False never; True always (for four weeks ahead without a
+        date). None when there is no blueprint or nothing to aim at."""
+        settings = self.context.settings
+        day = planning_date(settings.exam_date, required=for_exam is None)
+        if for_exam is False or day is None:
+            return None
+        return exam_focus(settings, self.context.learner_name, day)
 
     def unfinished(self) -> str | None:
         """The learner's most recent quiz or exam still waiting for an answer, if any."""

@@ -10,8 +10,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Label, Static
 
+from graphs.quiz.state import REASON_WORDS
+
 LETTERS = "ABCD"
-REASONS = {"review": "due for review", "weak": "a weak topic", "new": "not tried yet"}
 TEXT_KINDS = ("cloze", "short")
 CONFIDENCE_SHOWN = {"sure": "sure", "unsure": "guessed"}
 
@@ -90,7 +91,7 @@ class QuizCard(Vertical):
         self.held = False
         self.set_reactive(QuizCard.confidence, None)
         title = question.get("topic_title") or question.get("topic") or ""
-        reason = REASONS.get(question.get("reason") or "")
+        reason = REASON_WORDS.get(question.get("reason") or "")
         self.query_one("#quiz-topic", Label).update(title + (f" · {reason}" if reason else ""))
         number = f"Question {question['number']} of {question['total']}"
         self.query_one("#quiz-number", Label).update(number)
