@@ -6,36 +6,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import NOTES, answer
 from tests.learner.quiz_answers import T0
 from tutor.cli import app
-from tutor.config import PROJECT_CORPUS, Settings
+from tutor.config import Settings
 from tutor.corpus.catalog import Catalog
 from tutor.learner.coverage import read_coverage
 from tutor.learner.objectives import TOPIC_WEIGHT
-from tutor.learner.records import GradedAnswer
-from tutor.learner.scheduling import rating_for
 from tutor.learner.store import LearnerStore
-from tutor.quiz.questions import Question
-
-NOTES = Path(__file__).parents[1] / "corpus" / "objective_notes"
-
-
-@pytest.fixture
-def tiny_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The shipped topic map, exam and blueprint beside two notes: on re-ranking (2.8) and
-    prompt injection (5.2)."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in ("topics.toml", "exam.toml", "blueprint.toml"):
-        shutil.copy(PROJECT_CORPUS / name, corpus / name)
-    for name in ("rerank.md", "injection.md"):
-        shutil.copy(NOTES / name, corpus / name)
-    monkeypatch.setenv("TUTOR_CORPUS_DIR", str(corpus))
-    return corpus
 
 
 def coverage_json(runner) -> dict:
@@ -84,21 +65,6 @@ def test_the_text_names_what_to_add_before_the_table(runner, tiny_corpus, embedd
     add = text.index("Add material on:")
     assert add < text.index("3.1   Choose LangChain") < text.index("section / objective")
     assert "2.8   Explain how a re-ranker" not in text  # covered: not in the list
-
-
-def answer(chunk: str, topic: str, correct: bool, at: float, n: int) -> GradedAnswer:
-    question = Question(
-        kind="short",
-        prompt=f"What reorders retrieved passages in a second stage? ({n})",
-        answer="a re-ranker",
-        explanation="The material says a re-ranker is a second stage of retrieval.",
-        topic=topic,
-        chunk_id=chunk,
-        source="rerank.md § Re-ranking retrieved passages (lines 3-3)",
-    )
-    return GradedAnswer(
-        "default", question, "a re-ranker", correct, rating_for(correct), at, f"quiz:{n}"
-    )
 
 
 def test_mastery_counts_an_objectives_passages_fully_and_its_topics_less(

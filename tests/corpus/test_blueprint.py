@@ -51,6 +51,8 @@ weight = 60
   [[section.objective]]
   id = "1.1"
   text = "Do a thing"
+  topics = ["alpha"]
+  keywords = ["Thing", "doing things"]
 
 [[section]]
 id = "b"
@@ -75,6 +77,8 @@ weight = 40
         (('  text = "Do another"', ""), "objective '2.1' needs a text"),
         (("[exam]", "[exams]"), "needs an [exam] table"),
         (("weight = 60", "weight = [60"), "cannot read the blueprint"),
+        (('topics = ["alpha"]', 'topics = "alpha"'), "topics must be a list of words"),
+        (('keywords = ["Thing", "doing things"]', 'keywords = ["", "x"]'), "keywords must be"),
     ],
 )
 def test_a_bad_blueprint_is_one_line_naming_the_file(tmp_path: Path, change, says) -> None:
@@ -92,3 +96,31 @@ def test_the_example_blueprint_loads(tmp_path: Path) -> None:
     blueprint = load_blueprint(path)
     assert blueprint is not None
     assert [o.id for o in blueprint.objectives] == ["1.1", "2.1"]
+
+
+def test_objectives_carry_their_topics_and_lowercased_keywords(tmp_path: Path) -> None:
+    path = tmp_path / "blueprint.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    first, second = load_blueprint(path, {"alpha", "beta"}).objectives
+    assert (first.topics, first.keywords) == (("alpha",), ("thing", "doing things"))
+    assert (second.topics, second.keywords) == ((), ())  # both optional
+    assert first.mentions("Doing things well") and not first.mentions("nothing here")
+
+
+def test_topics_are_checked_against_the_topic_map_when_given(tmp_path: Path) -> None:
+    path = tmp_path / "blueprint.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    assert load_blueprint(path).objectives[0].topics == ("alpha",)  # unchecked: the indexer
+    with pytest.raises(TutorError) as error:
+        load_blueprint(path, {"beta"})
+    assert "objective '1.1' names unknown topic 'alpha'" in str(error.value)
+    assert str(path) in str(error.value)
+
+
+def test_every_shipped_objective_names_known_topics_and_keywords() -> None:
+    from tutor.corpus.topics import load_topics
+
+    settings = Settings(corpus_dir=PROJECT_CORPUS)
+    ids = load_topics(settings.topics_path).ids()
+    blueprint = load_blueprint(settings.blueprint_path, ids)
+    assert all(o.topics and o.keywords for o in blueprint.objectives)

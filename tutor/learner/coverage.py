@@ -168,7 +168,7 @@ def read_exam_record(settings: Settings, learner: str) -> ExamRecord | None:
     with LearnerStore.open(settings, readonly=True) as store:
         passages = store.event_passages(learner)
         events = tuple(
-            PassageEvent(e.kind, e.at, e.topic, passages.get(e.key or ""))
+            PassageEvent(e.kind, e.at, e.topic, passages.get(e.key or ""), e.key or "")
             for e in store.events(learner)
         )
         cards = tuple(store.passage_cards(learner))

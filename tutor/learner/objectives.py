@@ -36,6 +36,8 @@ class PassageEvent:
     at: float
     topic: str
     chunk: str | None = None
+    key: str = ""
+    """The event's identity (an answer's idempotency key)."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def forecast_evidence(
     evidence: dict[str, ObjectiveEvidence] = {}
     for objective in blueprint.objectives:
         answers = tuple(
-            Answer(e.kind == "right", e.at, weight)
+            Answer(e.kind == "right", e.at, weight, e.key)
             for e in answered
             if (weight := links.weight(objective.id, e)) > 0
         )

@@ -72,7 +72,7 @@ The constants were tuned on a development population of simulated learners only
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -113,6 +113,9 @@ class Answer:
     """Unix seconds."""
     weight: float = 1.0
     """1.0 = an answer on the objective's own passages; less (e.g. 0.5) = on a linked topic."""
+    key: str = ""
+    """The answer's identity: one answer listed under several objectives is counted once
+    where answers are counted. Answers without one are each counted."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ class SectionForecast:
     predicted: float
     """The chance of answering one of its questions right on the exam date, in [0, 1]."""
     answers: int
-    """Answers counted for its objectives (unweighted)."""
+    """The answers bearing on its objectives (each counted once, whatever its weight)."""
 
 
 @dataclass(frozen=True)
@@ -264,7 +267,7 @@ def forecast(
                 id=section.id,
                 weight=section.weight,
                 predicted=_unit(chance),
-                answers=sum(answered[oid] for oid in dict.fromkeys(ids)),
+                answers=_distinct(evidence.get(oid, empty).answers for oid in ids),
             )
         )
     real = [oid for oid in slots if not oid.startswith("\0")]
@@ -284,8 +287,20 @@ def forecast(
         p_pass=p_pass,
         sections=tuple(section_rows),
         study_next=tuple(ranked[:3]),
-        answers=sum(answered.values()),
+        answers=_distinct(evidence.get(oid, empty).answers for oid in slots),
     )
+
+
+def _distinct(answer_lists: Iterable[Sequence[Answer]]) -> int:
+    """How many answers these are, one answer bearing on several objectives counted once
+    (it is listed under each, with its own weight)."""
+    seen: set[str] = set()
+    count = 0
+    for answers in answer_lists:
+        for a in answers:
+            count += not a.key or a.key not in seen
+            seen.add(a.key)
+    return count
 
 
 def _counts(answers: Sequence[Answer], now: float) -> tuple[float, float]:
