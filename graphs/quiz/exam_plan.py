@@ -57,17 +57,21 @@ def section_pools(
         passages = list(
             dict.fromkeys(c for o in section.objectives for c in objective_chunks.get(o.id, ()))
         )
+        linked = list(dict.fromkeys(t for o in section.objectives for t in o.topics))
         topics: dict[str, int] = {}
         for chunk in passages:
             for topic in chunk_topics.get(chunk, ()):
                 topics[topic] = topics.get(topic, 0) + 1
         if topics:
-            pools[section.id] = SectionPool(basis="passages", topics=topics, passages=passages)
+            pools[section.id] = SectionPool(
+                basis="passages", topics=topics, passages=passages, linked=linked
+            )
             continue
-        linked = dict.fromkeys(t for o in section.objectives for t in o.topics)
         topics = {t: topic_counts[t] for t in linked if topic_counts.get(t)}
         if topics:
-            pools[section.id] = SectionPool(basis="topics", topics=topics, passages=[])
+            pools[section.id] = SectionPool(
+                basis="topics", topics=topics, passages=[], linked=linked
+            )
     return pools
 
 
@@ -96,8 +100,9 @@ def plan_exam(n: int, blueprint: Blueprint, pools: Mapping[str, SectionPool]) ->
 
 def slot_section(planned: str | None, topic: str, pools: Mapping[str, SectionPool]) -> str | None:
     """The section a question on `topic` counts for: the slot's own if its pool has the
-    topic (the usual case), else the first section whose pool has it, else none."""
-    if planned is not None and topic in pools.get(planned, {}).get("topics", {}):
+    topic or its objectives name it (the usual case), else the first section whose pool
+    has it, else none."""
+    if planned is not None and topic in _askable(pools.get(planned)):
         return planned
     return next((s for s, pool in pools.items() if topic in pool["topics"]), None)
 
@@ -105,11 +110,20 @@ def slot_section(planned: str | None, topic: str, pools: Mapping[str, SectionPoo
 def section_topics(
     planned: str, pools: Mapping[str, SectionPool], skip: Iterable[str]
 ) -> list[str]:
-    """The slot's section's other topics, most material first: where a dry planned topic's
-    slot goes instead."""
+    """The slot's section's other topics, most material first, then the other topics its
+    objectives name: where a dry planned topic's slot goes instead."""
     skipped = set(skip)
-    topics = pools.get(planned, {}).get("topics", {})
-    return sorted((t for t in topics if t not in skipped), key=lambda t: (-topics[t], t))
+    pool = pools.get(planned)
+    topics = pool["topics"] if pool else {}
+    ranked = sorted((t for t in topics if t not in skipped), key=lambda t: (-topics[t], t))
+    return ranked + [t for t in _askable(pool) if t not in topics and t not in skipped]
+
+
+def _askable(pool: SectionPool | None) -> list[str]:
+    """The topics a section may be asked on: its pool's, then those its objectives name."""
+    if pool is None:
+        return []
+    return list(dict.fromkeys([*pool["topics"], *pool.get("linked", [])]))
 
 
 def section_scores(

@@ -36,7 +36,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from graphs.context import TutorContext, services
-from graphs.quiz.mock_exam import exam_fields, exam_report, result_section, slot_passages
+from graphs.quiz.mock_exam import exam_fields, exam_report, passage_rule, result_section
 from graphs.quiz.model import generate_question, model_grades_short, model_supports
 from graphs.quiz.passages import due_review as _due_review
 from graphs.quiz.passages import fresh_passage as _fresh_passage
@@ -128,7 +128,7 @@ def pick(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
         return {"current": None, "ended": "no material"}
     topic, reason = chosen
     used = set(state.get("used_chunks", []))
-    passage = _fresh_passage(ctx, topic, used, prefer=slot_passages(state))
+    passage = _fresh_passage(ctx, topic, used, **passage_rule(state, topic))
     if passage is None:
         return dry_topic(state, topic)
     return {**picked(topic, reason, passage["text"], None), "pending_passage": passage}
@@ -168,17 +168,16 @@ def generate(state: QuizState, runtime: Runtime[TutorContext]) -> dict:
     tried = {"used_chunks": used, "attempts": attempts, **gone}
     if question is None:  # this passage yields nothing usable: try another one, then
         # one used before (another of its sentences may still be unasked)
-        prefer = slot_passages(state)
-        next_passage = _fresh_passage(ctx, topic, set(used), reuse=False, prefer=prefer)
+        rule = passage_rule(state, topic)
+        next_passage = _fresh_passage(ctx, topic, set(used), reuse=False, **rule)
         if next_passage is None and not gives_up(attempts):
             tried_now = {u for u in used if used.count(u) > 1} | {passage["chunk_id"]}
-            next_passage = _fresh_passage(ctx, topic, tried_now, reuse=False, prefer=prefer)
+            next_passage = _fresh_passage(ctx, topic, tried_now, reuse=False, **rule)
         if next_passage is None or gives_up(attempts):
             # No question of this kind left on the topic (`policy.asks_another_kind`).
             wider = model is None and asks_another_kind(state, topic, number, ctx.topics.ids())
-            other = (
-                sweep_topic(ctx, state, topic, number, other_kinds=wider) if model is None else None
-            )
+            sweeps = model is None and not rule["only_preferred"]
+            other = sweep_topic(ctx, state, topic, number, other_kinds=wider) if sweeps else None
             if other is None:  # dry for this kind (for every kind, if tried: `wider`)
                 return {**tried, **dry_topic(state, topic, None if wider else kind)}
             question, swept = other

@@ -52,6 +52,24 @@ def slot_passages(state: QuizState) -> list[str]:
     return list(state.get("pools", {}).get(sections[number], {}).get("passages", []))
 
 
+def passage_rule(state: QuizState, topic: str) -> dict:
+    """`fresh_passage`'s `prefer` and `only_preferred` for the current slot."""
+    return {"prefer": slot_passages(state), "only_preferred": keeps_to_passages(state, topic)}
+
+
+def keeps_to_passages(state: QuizState, topic: str) -> bool:
+    """Whether the current exam slot may ask `topic` only from its section's passages: a
+    passage supporting the section may carry a topic its objectives do not name (a note
+    on masking PII tagged with another topic); beyond the passage that topic is off the
+    blueprint."""
+    sections = state.get("plan_sections", [])
+    number = len(state.get("results", []))
+    if not state.get("exam") or number >= len(sections):
+        return False
+    pool = state.get("pools", {}).get(sections[number])
+    return pool is not None and "linked" in pool and topic not in pool["linked"]
+
+
 def result_section(state: QuizState, topic: str) -> str | None:
     """The section a graded exam question counts for (None outside a blueprint exam)."""
     sections = state.get("plan_sections", [])

@@ -36,19 +36,21 @@ def fresh_passage(
     *,
     reuse: bool = True,
     prefer: list[str] | None = None,
+    only_preferred: bool = False,
 ) -> PassageRef | None:
     """The topic's best passage not used in this quiz yet (`policy.choose_passage`): from
     the search for the topic, those carrying it; once they are used up, the other
     passages the question bank finds about it (tagged with it, or naming one of its
     terms, e.g. "MLflow" in a passage on deep learning). With `reuse`, a used one when
     all are. None when no passage is about the topic: nothing is asked off it. Passages
-    in `prefer` (an exam slot's section's) that carry the topic come first."""
+    in `prefer` (an exam slot's section's) that carry the topic come first; with
+    `only_preferred`, only they are taken."""
     topic = ctx.topics.get(topic_id)
     if topic is None:
         return None
     preferred = [c for c in prefer or () if c not in used]
     first = choose_passage(_refs(ctx, preferred, start=1), topic_id, used, reuse=False)
-    if first is not None:
+    if first is not None or only_preferred:
         return first
     found = ctx.retriever.search(f"{topic.title}. {topic.description}", k=PASSAGES_PER_TOPIC)
     refs = [passage_ref(p, n) for n, p in enumerate(found, start=1)]

@@ -129,6 +129,8 @@ class SectionPool(TypedDict):
     """Topic id -> passages of the section's material carrying it."""
     passages: list[str]
     """Chunk ids of the passages supporting its objectives (empty for "topics")."""
+    linked: NotRequired[list[str]]
+    """The topics its objectives name: only these are asked beyond its own passages."""
 
 
 class SectionScore(TypedDict):

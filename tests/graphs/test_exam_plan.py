@@ -15,6 +15,11 @@ BLUEPRINT = load_blueprint(Settings(corpus_dir=PROJECT_CORPUS).blueprint_path)
 WEIGHTS = {s.id: s.weight for s in BLUEPRINT.sections}
 
 
+def linked_topics(section: str) -> list[str]:
+    objectives = BLUEPRINT.section(section).objectives
+    return list(dict.fromkeys(t for o in objectives for t in o.topics))
+
+
 def pools_for(sections: list[str], basis: str = "passages") -> dict:
     return {
         s: {"basis": basis, "topics": {f"{s}-topic": 3, "shared": 1}, "passages": [f"{s}-c"]}
@@ -65,7 +70,9 @@ def test_a_section_is_examined_from_its_passages_else_its_topics() -> None:
         "basis": "passages",
         "topics": {"retrieval-augmented-generation": 1, "rlhf": 1},
         "passages": ["c1", "c2"],
+        "linked": linked_topics("data"),
     }
+    assert "rlhf" not in pools["data"]["linked"]  # c2's topic: not one data's objectives name
     # Design has no passage of its own: its objectives' topics that have material.
     assert pools["design"]["basis"] == "topics" and pools["design"]["passages"] == []
     assert pools["design"]["topics"] == {
@@ -126,3 +133,24 @@ def test_scores_per_section_in_blueprint_order() -> None:
     assert exam_plan.unexamined_sections(BLUEPRINT, ["governance"]) == [
         {"topic": "governance", "title": "Governance"}
     ]
+
+
+def test_a_section_whose_passages_run_dry_goes_on_to_the_topics_its_objectives_name() -> None:
+    pools = pools_for(["data"])
+    pools["data"]["linked"] = ["shared", "named-topic"]
+    assert exam_plan.section_topics("data", pools, ["data-topic", "shared"]) == ["named-topic"]
+    assert exam_plan.slot_section("data", "named-topic", pools) == "data"
+
+
+def test_a_topic_its_objectives_do_not_name_is_asked_only_from_the_sections_passages() -> None:
+    from graphs.quiz.mock_exam import keeps_to_passages, passage_rule
+
+    pools = pools_for(["data"])
+    pools["data"]["linked"] = ["shared"]
+    state = {"exam": True, "plan_sections": ["data"], "pools": pools, "results": []}
+    assert keeps_to_passages(state, "data-topic")  # a passage's tag, off the blueprint
+    assert not keeps_to_passages(state, "shared")
+    assert passage_rule(state, "data-topic") == {"prefer": ["data-c"], "only_preferred": True}
+    # A quiz aimed at the exam prefers its focus passages and may go beyond them.
+    aimed = {"focus": ["t"], "focus_passages": ["p1", "p2"], "results": []}
+    assert passage_rule(aimed, "t") == {"prefer": ["p1", "p2"], "only_preferred": False}

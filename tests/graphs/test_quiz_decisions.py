@@ -105,6 +105,19 @@ def test_next_topic_named_then_exam_plan_then_progress() -> None:
     assert policy.next_topic(everything, lambda: PROGRESS) is None
 
 
+def test_a_quiz_aimed_at_the_exam_keeps_to_its_focus_topics_while_they_last() -> None:
+    aimed = {"focus": ["strong", "new-b"], "results": []}
+    # Within the focus, the usual order (a new topic before a strong one), said as "forecast".
+    assert policy.next_topic(aimed, lambda: PROGRESS) == ("new-b", "forecast")
+    spread = {**aimed, "results": [graded("new-b", True)]}
+    assert policy.next_topic(spread, lambda: PROGRESS) == ("strong", "forecast")
+    # Focus topics dry: the weakest anywhere, as any quiz.
+    dry = {**aimed, "exhausted": ["strong", "new-b"]}
+    assert policy.next_topic(dry, lambda: PROGRESS) == ("weaker", "weak")
+    # A named topic wins over the focus.
+    assert policy.next_topic({**aimed, "topic": "rlhf"}, list) == ("rlhf", "named")
+
+
 def ref(chunk_id: str, topics: list[str]) -> dict:
     return {"chunk_id": chunk_id, "topics": topics, "text": chunk_id}
 
