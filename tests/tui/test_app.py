@@ -250,6 +250,10 @@ def test_help_screen_opens_and_closes(data_dir: Path) -> None:
                 "Progress (F4)",
                 "Library (F5)",
                 "Settings (F6)",
+                "Exam (F7)",
+                "*Coverage*",
+                "*Readiness*",
+                "exam date",
             ):
                 assert name in text
             await pilot.press("escape")
@@ -271,6 +275,7 @@ def test_keys_move_between_screens_and_back_to_the_same_chat(data_dir: Path) -> 
                 ("f4", "progress"),
                 ("f5", "library"),
                 ("f6", "settings"),
+                ("f7", "exam"),
             ):
                 await pilot.press(key)
                 await until(pilot, lambda mode=mode: app.current_mode == mode)

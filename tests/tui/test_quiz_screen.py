@@ -6,25 +6,26 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Select, Static
 
 from tests.tui.pilot import run, until
 from tutor.config import Settings
 from tutor.runtime.chat import TutorChat
 from tutor.runtime.quiz_session import QuizSession
 from tutor.tui.app import TutorApp
-from tutor.tui.screens.quiz import QuizScreen
+from tutor.tui.screens.quiz import QuizScreen, aimed_text
 from tutor.tui.services import Services
 from tutor.tui.widgets.quiz_card import QuizCard, QuizOption
 from tutor.tui.widgets.quiz_countdown import QuizCountdown
 from tutor.tui.widgets.quiz_feedback import QuizFeedback
 from tutor.tui.widgets.quiz_progress import QuizProgress
-from tutor.tui.widgets.quiz_setup import QuizSetup
+from tutor.tui.widgets.quiz_setup import ANY_TOPIC, FOR_EXAM, QuizSetup
 from tutor.tui.widgets.quiz_summary import QuizSummary
 
 SIZE = (80, 24)
@@ -183,6 +184,12 @@ def test_an_exam_hides_grades_until_its_time_runs_out(data_dir: Path) -> None:
             summary = summary_text(screen)
             assert summary.startswith("Score: ") and "of 1 (of 3 planned)" in summary
             assert "Time is up." in summary
+            # A blueprint exam: scored per section against the pass mark.
+            assert "By section of the exam" in summary
+            assert re.search(
+                r"^Overall \d of 1, \d+%: (at or above|below) the 70% pass mark\.$", summary, re.M
+            )
+            assert re.search(r"^Application Development \(30%\).*: ", summary, re.M)
             # Only now the grade of the answer given shows, with the question.
             assert re.search(r"^[✔✘] 1\. ", summary, re.M)
             assert first["question"].split("\n")[0] in summary.replace("\n", " ")
@@ -380,3 +387,84 @@ def test_ctrl_b_on_the_feedback_retires_the_question_just_answered(data_dir: Pat
             assert db.execute("SELECT count(*) FROM answers").fetchone() == (1,)
 
     run(scenario)
+
+
+def topic_choices(screen: QuizScreen) -> list[str]:
+    return [str(value) for _, value in screen.query_one("#setup-topic", Select)._options]
+
+
+def test_the_exam_option_is_as_long_as_the_blueprints_exam(data_dir: Path) -> None:
+    app = TutorApp(chat=TutorChat.open(Settings(), offline=True))
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_quiz(pilot)
+            questions = screen.query_one("#setup-exam-n", Input)
+            await until(pilot, lambda: questions.value == "45")
+            assert screen.query_one("#setup-minutes", Input).value == "90"
+            about = str(screen.query_one("#setup-exam-about", Static).render())
+            assert "over the exam's sections by weight" in about
+            choices = topic_choices(screen)
+            assert choices[:2] == [ANY_TOPIC, FOR_EXAM] and "rlhf" in choices
+
+    run(scenario)
+
+
+async def start_aimed_quiz(pilot: Pilot, screen: QuizScreen, topic: str) -> dict:
+    """A one-question quiz with `topic` chosen; its first question."""
+    await until(pilot, lambda: FOR_EXAM in topic_choices(screen))
+    screen.query_one("#setup-topic", Select).value = topic
+    await type_into(pilot, "#setup-n", "1")
+    await pilot.press("enter")
+    return await next_question(pilot, screen, 1)
+
+
+def test_a_quiz_aims_at_the_exam_when_asked_and_once_a_date_is_saved(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = TutorChat.open(Settings(), offline=True)
+    app = TutorApp(chat=chat)
+
+    def aimed_notes() -> list[str]:
+        return [n.message for n in app._notifications if n.message.startswith("Aimed at")]
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_quiz(pilot)
+            # No exam date: "Any topic" goes by the weakest topics, as before.
+            await start_aimed_quiz(pilot, screen, ANY_TOPIC)
+            assert "for the exam" not in text(screen, "#quiz-at")
+            assert not aimed_notes()
+            await pilot.press("escape")
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmStop")
+            await pilot.press("y")
+            await until(pilot, lambda: screen.phase == "summary", SLOW)
+            await pilot.press("n")
+            await until(pilot, lambda: screen.phase == "setup" and not screen.busy)
+
+            # "For the exam": the objectives that raise the forecast most, said so.
+            question = await start_aimed_quiz(pilot, screen, FOR_EXAM)
+            focus = app.services.quiz.exam_focus(True)
+            assert focus is not None
+            assert aimed_notes() == [aimed_text(focus)]
+            assert aimed_text(focus).startswith("Aimed at your exam: objectives ")
+            assert text(screen, "#quiz-at") == "Quiz for the exam · question 1 of 1"
+            assert question["reason"] == "forecast" and question["topic"] in focus.topics
+            assert "raises your exam forecast" in text(screen, "#quiz-topic")
+
+    run(scenario)
+
+    # With an exam date saved, "Any topic" aims at the exam too (as `tutor quiz` does).
+    monkeypatch.setenv("TUTOR_EXAM_DATE", (date.today() + timedelta(days=20)).isoformat())
+    chat = TutorChat.open(Settings(), offline=True)
+    app = TutorApp(chat=chat)
+
+    async def with_a_date() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_quiz(pilot)
+            question = await start_aimed_quiz(pilot, screen, ANY_TOPIC)
+            assert question["reason"] == "forecast"
+            assert text(screen, "#quiz-at").startswith("Quiz for the exam")
+            assert any(n.message.startswith("Aimed at your exam") for n in app._notifications)
+
+    run(with_a_date)

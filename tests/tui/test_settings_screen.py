@@ -5,9 +5,11 @@ Socratic and offline modes, and save to the config file."""
 from __future__ import annotations
 
 import tomllib
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.containers import VerticalScroll
 from textual.notifications import Notification
 from textual.pilot import Pilot
@@ -203,5 +205,62 @@ def test_an_unreachable_host_says_how_to_fix_it_and_offline_mode_saves(
             host_note = screen.query_one("#env-ollama_host", Static)
             assert host_note.display and "OLLAMA_HOST" in str(host_note.content)
             assert app.services.settings.ollama_host == fake_ollama.host
+
+    run(scenario)
+
+
+def test_the_exam_date_saves_clears_and_refuses_what_is_not_a_date(
+    data_dir: Path, fake_ollama: FakeOllama
+) -> None:
+    app = TutorApp(chat=TutorChat.open(Settings(offline=True)))
+    ahead = date.today() + timedelta(days=40)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_settings(pilot, app)
+            box = screen.query_one("#exam-date", Input)
+            assert box.value == "" and fits(screen)
+
+            # Not a date: one line, nothing saved.
+            await type_into(pilot, "#exam-date", "31/01/2027")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: bool(notes(app, "error")))
+            [error] = notes(app, "error")
+            assert error.title == "Not saved" and "\n" not in error.message
+            assert error.message == (
+                "the exam date must be a date like 2027-01-31, not '31/01/2027'"
+            )
+            assert not config_path().exists() and app.services.settings.exam_date is None
+
+            # A date: saved, and in use at once (the Exam screen forecasts for it).
+            await type_into(pilot, "#exam-date", ahead.strftime("%Y%m%d"))
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: config_path().exists())
+            assert saved() == {"exam_date": ahead}
+            assert box.value == ahead.isoformat()  # shown as saved
+            await until(pilot, lambda: app.services.settings.exam_date == ahead)
+
+            # Empty: no exam date any more.
+            await type_into(pilot, "#exam-date", "")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: "exam_date" not in saved())
+            await until(pilot, lambda: app.services.settings.exam_date is None)
+            assert fits(screen)
+
+    run(scenario)
+
+
+def test_an_exam_date_in_the_environment_is_shown_and_said_to_win(
+    data_dir: Path, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TUTOR_EXAM_DATE", "2031-05-06")
+    app = TutorApp(chat=TutorChat.open(Settings(offline=True)))
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_settings(pilot, app)
+            assert screen.query_one("#exam-date", Input).value == "2031-05-06"
+            note = screen.query_one("#env-exam_date", Static)
+            assert note.display and "TUTOR_EXAM_DATE" in str(note.content)
 
     run(scenario)

@@ -73,6 +73,8 @@ def test_quiz_setup(app: TutorApp, snap_compare: Callable[..., bool]) -> None:
         await pilot.press("f3")
         await until(pilot, lambda: app.current_mode == "quiz" and app.screen.services is not None)
         await until(pilot, lambda: not app.screen.query_one("#setup-start").disabled)
+        # The exam's length comes from its blueprint, read in a worker.
+        await until(pilot, lambda: app.screen.query_one("#setup-exam-n").value == "45")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_quiz)
@@ -85,3 +87,14 @@ def test_help(app: TutorApp, snap_compare: Callable[..., bool]) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_help)
+
+
+def test_exam_coverage(app: TutorApp, snap_compare: Callable[..., bool]) -> None:
+    async def open_coverage(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("f7")
+        await until(pilot, lambda: app.current_mode == "exam")
+        await until(pilot, lambda: min(app.screen.reads.values()) > 0)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_coverage)

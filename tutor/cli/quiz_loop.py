@@ -101,15 +101,13 @@ def _aim(
     session: QuizSession, for_exam: bool | None, options: dict, console: Console
 ) -> ExamFocus | None:
     """Aim a quiz with no named topic at the exam (see `QuizSession.exam_focus`), saying so."""
-    if options["exam"] or options["topic"] is not None:
-        return None
-    focus = session.exam_focus(for_exam)
+    focus = session.exam_focus(for_exam, exam=options["exam"], topic=options["topic"])
     if focus is not None:
         console.print(
             f"[dim]Aimed at your exam: objectives {', '.join(focus.objectives)}"
             " (`tutor readiness` says why).[/]"
         )
-    elif for_exam:
+    elif for_exam and not options["exam"] and options["topic"] is None:
         console.print("[dim]No exam blueprint to aim at: quizzing on your weakest topics.[/]")
     return focus
 

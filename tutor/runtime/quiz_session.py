@@ -111,14 +111,17 @@ class QuizSession:
         with self._writing(quiz):
             return self._run(quiz, options, answered=0)
 
-    def exam_focus(self, for_exam: bool | None = None) -> ExamFocus | None:
+    def exam_focus(
+        self, for_exam: bool | None = None, *, exam: bool = False, topic: str | None = None
+    ) -> ExamFocus | None:
         """What a quiz aimed at the exam asks about (the objectives whose study raises the
         readiness forecast most). `for_exam` None aims only once the learner has saved an
         exam date still ahead; False never; True always (for four weeks ahead without a
-        date). None when there is no blueprint or nothing to aim at."""
+        date). None for an exam simulation or a quiz on a named `topic`, and when there is
+        no blueprint or nothing to aim at."""
         settings = self.context.settings
         day = planning_date(settings.exam_date, required=for_exam is None)
-        if for_exam is False or day is None:
+        if for_exam is False or day is None or exam or topic is not None:
             return None
         return exam_focus(settings, self.context.learner_name, day)
 

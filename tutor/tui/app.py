@@ -1,5 +1,5 @@
 """The tutor's terminal app: paints at once, loads (and on first run indexes) in workers,
-then hands every screen the same services. Screens are modes: F2-F6 or the palette."""
+then hands every screen the same services. Screens are modes: F2-F7 or the palette."""
 
 from __future__ import annotations
 
@@ -32,6 +32,17 @@ if TYPE_CHECKING:
 
 RECHECK_SECONDS = 30.0
 """How often an offline tutor looks for Ollama again (a request of ~2 s at most)."""
+
+
+SCREEN_KEYS = (
+    ("F2", "Chat"),
+    ("F3", "Quiz"),
+    ("F4", "Progress"),
+    ("F5", "Library"),
+    ("F6", "Settings"),
+    ("F7", "Exam"),
+)
+"""The screens' keys, as the header shows them."""
 
 
 def crash_log_path() -> Path:
@@ -70,14 +81,15 @@ class TutorApp(App):
 
     CSS_PATH = "tutor.tcss"
     TITLE = "Study tutor"
-    # The screens' keys live in the header, so the footer has room for each screen's own.
-    SUB_TITLE = "F2 Chat F3 Quiz F4 Progress F5 Library F6 Settings"
+    # The screens' keys live in the header (the other screens', beside the one on show), so
+    # the footer has room for each screen's own.
     DEFAULT_MODE = "chat"
     MODES: ClassVar[dict] = {
         "quiz": lazy_screen("tutor.tui.screens.quiz", "QuizScreen"),
         "progress": lazy_screen("tutor.tui.screens.progress", "ProgressScreen"),
         "library": lazy_screen("tutor.tui.screens.library", "LibraryScreen"),
         "settings": lazy_screen("tutor.tui.screens.settings", "SettingsScreen"),
+        "exam": lazy_screen("tutor.tui.screens.exam", "ExamScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -87,6 +99,7 @@ class TutorApp(App):
         Binding("f4", "switch_mode('progress')", "Progress", show=False),
         Binding("f5", "switch_mode('library')", "Library", show=False),
         Binding("f6", "switch_mode('settings')", "Settings", show=False),
+        Binding("f7", "switch_mode('exam')", "Exam", show=False),
     ]
 
     def __init__(
@@ -115,6 +128,9 @@ class TutorApp(App):
 
     def _show_mode(self, mode: str) -> None:
         self.title = mode.capitalize()
+        self.sub_title = " ".join(
+            f"{key} {name}" for key, name in SCREEN_KEYS if name.lower() != mode
+        )
 
     # --- loading -------------------------------------------------------------------------
 
@@ -238,10 +254,24 @@ class TutorApp(App):
             ("Quiz", "Choose a quiz or the exam simulation (F3)", "quiz"),
             ("Progress", "Mastery per topic, reviews due, progress over time (F4)", "progress"),
             ("Library", "The study material and its index; reindex (F5)", "library"),
-            ("Settings", "Ollama host and model, Socratic mode, learner, offline (F6)", "settings"),
+            (
+                "Settings",
+                "Ollama host and model, Socratic mode, learner, offline, exam date (F6)",
+                "settings",
+            ),
+            ("Exam", "The exam's blueprint: coverage and readiness (F7)", "exam"),
         ]
         for title, help, mode in goto:
             yield SystemCommand(title, help, lambda mode=mode: self.switch_mode(mode))
+        for title, help, tab in (
+            (
+                "Coverage",
+                "Which of the exam's objectives your material covers (F7, then c)",
+                "coverage",
+            ),
+            ("Readiness", "Your forecast score on the exam date (F7, then r)", "readiness"),
+        ):
+            yield SystemCommand(title, help, lambda tab=tab: self.action_exam(tab))
         yield SystemCommand("Help", "Keys and screens (F1)", self.action_help)
         yield from self._screen_commands(screen)
         yield SystemCommand(
@@ -280,6 +310,11 @@ class TutorApp(App):
             Text.assemble(("internal error:", "bold red"), f" {one_line(error)}{where}")
         )
         self._close_messages_no_wait()
+
+    async def action_exam(self, tab: str) -> None:
+        """The Exam screen, on its `tab` ("coverage" or "readiness")."""
+        await self.switch_mode("exam")
+        await self.screen.run_action(f"show_tab({tab!r})")
 
     async def action_reindex(self) -> None:
         await self.switch_mode("library")

@@ -9,25 +9,41 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graphs.context import TutorContext
 from tutor import llm
 from tutor.config import Settings
+from tutor.corpus.blueprint import load_blueprint
 from tutor.corpus.catalog import Catalog
 from tutor.corpus.index import Indexer
 from tutor.corpus.library import folders_to_index, read_library
+from tutor.learner.coverage import read_coverage
+from tutor.learner.exam_forecast import chosen_exam_date, read_readiness
 from tutor.learner.store import LearnerStore
 from tutor.runtime.chat import TutorChat
 from tutor.runtime.context import ASKED_OFFLINE, SET_OFFLINE, reconnected
 from tutor.runtime.quiz_session import QuizSession
 
 if TYPE_CHECKING:
+    from tutor.corpus.blueprint import ExamFacts
     from tutor.corpus.index import IndexSummary, ProgressCallback
     from tutor.corpus.library import Library
+    from tutor.learner.coverage import Coverage, ExamRecord
+    from tutor.learner.readiness import Forecast
     from tutor.learner.records import SessionInfo, TopicProgress
     from tutor.llm import PullProgress, ServerStatus
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The readiness forecast as the app shows it: for `day`, from `record`."""
+
+    day: date
+    record: ExamRecord
+    forecast: Forecast
 
 
 @dataclass
@@ -113,6 +129,28 @@ class Services:
         """The learner's earlier chats (not quizzes), most recently active first."""
         sessions = self.store.sessions(self.learner, limit=limit)
         return [session for session in sessions if session.mode not in ("quiz", "exam")]
+
+    # --- the exam's blueprint ------------------------------------------------------------
+
+    def exam_facts(self) -> ExamFacts | None:
+        """The exam's length, time and pass mark from its blueprint; None without one.
+        Raises a one-line TutorError for a blueprint that does not parse."""
+        blueprint = load_blueprint(self.settings.blueprint_path)
+        return None if blueprint is None else blueprint.exam
+
+    def coverage(self) -> Coverage | None:
+        """The blueprint against the material and the learner's record; None without a
+        blueprint (reads the catalog and the learner store: from a worker)."""
+        return read_coverage(self.settings, self.learner)
+
+    def readiness(self, today: date | None = None) -> Readiness | None:
+        """The forecast for the exam date saved in settings; None without a blueprint.
+        Raises a one-line TutorError when no date is saved or it has passed (reads the
+        catalog and the learner store: from a worker)."""
+        settings = self.settings
+        day = chosen_exam_date(settings, None, today)
+        found = read_readiness(settings, self.learner, day)
+        return None if found is None else Readiness(day, *found)
 
     # --- the study material --------------------------------------------------------------
 

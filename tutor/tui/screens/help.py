@@ -20,7 +20,8 @@ explains the answers.
 | Key | Anywhere |
 |---|---|
 | F1 | this help |
-| F2 … F6 | Chat · Quiz · Progress · Library · Settings |
+| F2 … F4 | Chat · Quiz · Progress |
+| F5 … F7 | Library · Settings · Exam |
 | Ctrl+P | every command, searchable |
 | Ctrl+Q | quit |
 
@@ -41,6 +42,10 @@ scheduled from it. **Enter**/**Space**/**N** moves on after the feedback; **Esc*
 quiz (after asking). **Ctrl+B** retires a faulty question (on its feedback, the one just
 answered): never asked again, its grade no longer counts. The exam shows a countdown and
 gives grades only in the summary; **Resume** continues an unfinished quiz.
+With the exam's blueprint (`blueprint.toml` beside the material), the exam simulation is
+as long as the real exam, spread over its sections by weight, and its summary scores each
+section against the pass mark. *For the exam* as the topic quizzes you on the objectives
+that raise your forecast most; *Any topic* does so too once an exam date is saved.
 
 ## Progress (F4)
 Mastery per topic with the evidence behind it, reviews due, and your mean mastery over
@@ -53,7 +58,17 @@ reindex: only new or changed files are embedded; skipped files are listed with t
 
 ## Settings (F6)
 Ollama host and model (pick an installed one, or pull a new one), Socratic mode,
-learner profile, offline mode. Saved to the config file; environment variables win.
+learner profile, offline mode, and the exam date (YYYY-MM-DD; empty for none). Saved to the
+config file; environment variables win.
+
+## Exam (F7)
+The exam's blueprint against your material and record, in two tabs.
+**C**: *Coverage*, the share of the exam's weight your material covers, the objectives it
+has nothing on (add material on those first), and per section and objective the passages
+and your mastery (— until you have answered on it).
+**R**: *Readiness*, your forecast score on the exam date saved in Settings if you studied no
+more: its 90% band, the pass mark, your chance of passing, per section, and the objectives
+whose study would raise it most. Both are in the palette too (*Coverage*, *Readiness*).
 """
 
 

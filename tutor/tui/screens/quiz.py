@@ -8,7 +8,7 @@ question bank or ask the model, so each runs in a thread worker, one at a time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,12 +21,16 @@ from tutor.tui.screens.base import TutorScreen
 from tutor.tui.screens.quiz_bad import ConfirmBad
 from tutor.tui.screens.quiz_confirm import ConfirmStop
 from tutor.tui.services import Services
+from tutor.tui.widgets.exam_text import NOT_AIMED, aimed_text
 from tutor.tui.widgets.quiz_card import QuizCard, picks_option
 from tutor.tui.widgets.quiz_countdown import QuizCountdown
 from tutor.tui.widgets.quiz_feedback import QuizFeedback
 from tutor.tui.widgets.quiz_progress import QuizProgress
 from tutor.tui.widgets.quiz_setup import QuizOptions, QuizSetup
 from tutor.tui.widgets.quiz_summary import QuizSummary
+
+if TYPE_CHECKING:
+    from tutor.learner.exam_forecast import ExamFocus
 
 CHOOSE = Binding.Group("Answer", compact=True)
 
@@ -110,6 +114,7 @@ class QuizScreen(TutorScreen):
         setup.set_topics(services.chat.context.ready().topics.topics)
         setup.enable(not self._busy)
         self._look_for_unfinished()
+        self.read_in_worker("quiz-blueprint", services.exam_facts, setup.set_exam, title="Quiz")
 
     async def services_changed(self, services: Services) -> None:
         if self.phase == SETUP:  # another learner may have a quiz waiting
@@ -142,12 +147,25 @@ class QuizScreen(TutorScreen):
             return
         options: QuizOptions = event.options
         self._begin(exam=options.exam, minutes=options.minutes)
-        self._run(
-            lambda: services.quiz.start(
-                n=options.n, kind=options.kind, topic=options.topic, exam=options.exam
-            ),
-            "Preparing questions… (the first quiz builds the question bank)",
-        )
+
+        def start() -> QuizStep:
+            focus = services.quiz.exam_focus(
+                options.for_exam, exam=options.exam, topic=options.topic
+            )
+            self.app.call_from_thread(self._aimed, focus, options)
+            return services.quiz.start(
+                n=options.n, kind=options.kind, topic=options.topic, exam=options.exam, focus=focus
+            )
+
+        self._run(start, "Preparing questions… (the first quiz builds the question bank)")
+
+    def _aimed(self, focus: ExamFocus | None, options: QuizOptions) -> None:
+        """Say that the quiz is aimed at the exam, and at which objectives."""
+        if focus is not None:
+            self.query_one(QuizProgress).aimed = True
+            self.notify(aimed_text(focus), title="Quiz", markup=False)
+        elif options.for_exam and not options.exam and options.topic is None:
+            self.notify(NOT_AIMED, title="Quiz", severity="warning", markup=False)
 
     @on(QuizSetup.Resume)
     def resume_quiz(self, event: QuizSetup.Resume) -> None:

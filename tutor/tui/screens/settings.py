@@ -1,13 +1,12 @@
 """The settings (F6): Ollama host and model (pick an installed one or pull one), Socratic
-mode, learner, offline mode. Saved to the config file and used at once; the environment
-still wins over the file, and the screen says where it does."""
+mode, learner, offline mode, the exam date. Saved to the config file and used at once; the
+environment still wins over the file, and the screen says where it does."""
 
 from __future__ import annotations
 
-import os
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import AliasChoices, ValidationError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,8 +14,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
 
 from tutor.config import SAVED_SETTINGS, Settings, config_path, save_settings
-from tutor.errors import TutorError, one_line
+from tutor.errors import one_line
 from tutor.tui.screens.base import TutorScreen
+from tutor.tui.screens.settings_changes import (
+    changes_from,
+    check_valid,
+    env_override,
+    kept,
+    overridden,
+    read_exam_date,
+)
 from tutor.tui.services import model_matches
 from tutor.tui.widgets.settings_learner import LearnerPicker
 from tutor.tui.widgets.settings_models import ModelPicker
@@ -27,63 +34,9 @@ if TYPE_CHECKING:
     from tutor.llm import PullProgress, ServerStatus
     from tutor.tui.services import Services
 
-# --- what saving means --------------------------------------------------------------------
-
-
-def env_names(key: str) -> list[str]:
-    """The environment variables that set `key` (e.g. OLLAMA_HOST for ollama_host)."""
-    alias = Settings.model_fields[key].validation_alias
-    if isinstance(alias, AliasChoices):
-        return [str(choice) for choice in alias.choices]
-    return [f"TUTOR_{key.upper()}"]
-
-
-def env_override(key: str) -> str | None:
-    """The environment variable setting `key` now, if any (names match in any case, as
-    pydantic-settings reads them)."""
-    present = {name.upper() for name in os.environ}
-    return next((name for name in env_names(key) if name.upper() in present), None)
-
-
-def changes_from(current: Settings, form: dict[str, Any]) -> dict[str, Any]:
-    """The form's values that differ from the settings in use (a blank choice keeps it)."""
-    changes: dict[str, Any] = {}
-    for key, value in form.items():
-        if key in ("ollama_model", "learner") and not value:
-            continue
-        if key == "ollama_model" and model_matches(current.ollama_model, value):
-            continue  # "llama3.2" is installed as "llama3.2:latest": the same model
-        if getattr(current, key) != value:
-            changes[key] = value
-    return changes
-
-
-def kept(current: Settings) -> dict[str, Any]:
-    """The settings this screen does not change (data dir...), as they are in use now."""
-    return current.model_dump(exclude=set(SAVED_SETTINGS))
-
-
-def check_valid(current: Settings, changes: dict[str, Any]) -> None:
-    """Raise a one-line TutorError if `changes` would not make valid settings."""
-    if "ollama_host" in changes and not str(changes["ollama_host"]).strip():
-        raise TutorError("the Ollama host is empty: give host:port, e.g. 127.0.0.1:11434")
-    try:
-        Settings(**kept(current), **changes)
-    except ValidationError as error:
-        problem = error.errors()[0]
-        field = ".".join(str(part) for part in problem["loc"]) or "setting"
-        raise TutorError(f"invalid {field}: {problem['msg']}") from None
-
-
-def overridden(saved: dict[str, Any], now: Settings) -> list[str]:
-    """The saved keys the environment overrides (their value in use is not the saved one)."""
-    return [key for key, value in saved.items() if getattr(now, key) != value]
-
-
-# --- the screen ---------------------------------------------------------------------------
-
 SOCRATIC_HINT = "hints and a question back, not the answer, in new chats"
 OFFLINE_HINT = "never call Ollama: answers quote the material"
+EXAM_DATE_HINT = "YYYY-MM-DD or empty; Readiness (F7) forecasts for it"
 
 
 class SettingsScreen(TutorScreen):
@@ -124,6 +77,11 @@ class SettingsScreen(TutorScreen):
                 yield Switch(id="offline")
                 yield Label(OFFLINE_HINT, classes="hint")
             yield self._env_note("offline")
+            with Horizontal(classes="row"):
+                yield Label("Exam date", classes="field")
+                yield Input(placeholder="YYYY-MM-DD", compact=True, max_length=10, id="exam-date")
+                yield Label(EXAM_DATE_HINT, classes="hint")
+            yield self._env_note("exam_date")
             with Horizontal(id="save-row"):
                 yield Button("Save", variant="primary", compact=True, id="save")
                 yield Static("loading…", id="now", markup=False)
@@ -148,6 +106,7 @@ class SettingsScreen(TutorScreen):
         self.query_one(LearnerPicker).show([], services.learner)
         self.query_one("#socratic", Switch).value = settings.socratic
         self.query_one("#offline", Switch).value = settings.offline
+        self._show_exam_date(settings.exam_date)
         self.query_one("#paths", Static).update(
             f"Data dir     {settings.data_dir}\nConfig file  {config_path()}"
         )
@@ -164,6 +123,9 @@ class SettingsScreen(TutorScreen):
         self.query_one("#now", Static).update(
             f"in use: {services.mode_label} · learner {services.learner}"
         )
+
+    def _show_exam_date(self, day: date | None) -> None:
+        self.query_one("#exam-date", Input).value = day.isoformat() if day else ""
 
     def _learners_listed(self, learners: list[str], current: str) -> None:
         self.query_one(LearnerPicker).show(learners, current)
@@ -269,6 +231,7 @@ class SettingsScreen(TutorScreen):
             "socratic": self.query_one("#socratic", Switch).value,
             "learner": self.query_one(LearnerPicker).chosen,
             "offline": self.query_one("#offline", Switch).value,
+            "exam_date": read_exam_date(self.query_one("#exam-date", Input).value),
         }
 
     @on(Button.Pressed, "#save")
@@ -291,6 +254,8 @@ class SettingsScreen(TutorScreen):
             return
         if "learner" in changes:
             self.query_one(LearnerPicker).added(changes["learner"])
+        if "exam_date" in changes:
+            self._show_exam_date(changes["exam_date"])  # as saved: 20270105 reads 2027-01-05
         self._show_env_notes()
         self.app.apply_settings(now)
         ignored = [env_override(key) or key for key in overridden(changes, now)]

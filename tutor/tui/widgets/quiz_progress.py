@@ -15,6 +15,8 @@ class QuizProgress(Horizontal):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.exam = False
+        self.aimed = False
+        """A quiz aimed at the exam (set once it is known)."""
         self.right = 0
         self.answered = 0
 
@@ -27,6 +29,7 @@ class QuizProgress(Horizontal):
     def begin(self, *, exam: bool) -> None:
         """A new quiz (or a resumed one): nothing answered in this sitting yet."""
         self.exam = exam
+        self.aimed = False
         self.right = 0
         self.answered = 0
         self.query_one("#quiz-score", Label).display = not exam
@@ -35,7 +38,7 @@ class QuizProgress(Horizontal):
 
     def at(self, number: int, total: int) -> None:
         """Question `number` of `total` is being asked (those before it are answered)."""
-        label = "Exam" if self.exam else "Quiz"
+        label = "Exam" if self.exam else "Quiz for the exam" if self.aimed else "Quiz"
         self.query_one("#quiz-at", Label).update(f"{label} · question {number} of {total}")
         self.query_one(ProgressBar).update(total=max(total, 1), progress=number - 1)
 

@@ -1,5 +1,6 @@
-"""Choosing a quiz: one topic or any, the kind of question and how many, or the timed
-exam simulation; and resuming a quiz left unfinished."""
+"""Choosing a quiz: one topic, any, or what raises the exam forecast most; the kind of
+question and how many; or the timed exam simulation (as long as the exam's blueprint says);
+and resuming a quiz left unfinished."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 
+from tutor.corpus.blueprint import ExamFacts
 from tutor.corpus.topics import Topic
 
 KINDS = [
@@ -22,9 +24,12 @@ KINDS = [
     ("Short answer", "short"),
 ]
 ANY_TOPIC = ""
+FOR_EXAM = ":exam"
+"""The topic choice "for the exam" (no topic id has a colon)."""
 QUIZ_QUESTIONS = 5
 EXAM_QUESTIONS = 20
 EXAM_MINUTES = 30
+"""The exam simulation's length and time without a blueprint (with one: the exam's)."""
 MAX_QUESTIONS = 200
 
 
@@ -37,6 +42,9 @@ class QuizOptions:
     topic: str | None = None
     exam: bool = False
     minutes: float | None = None
+    for_exam: bool | None = None
+    """`QuizSession.exam_focus`'s choice: True aims at the exam; None (any topic) aims at
+    it once an exam date ahead is saved."""
 
 
 def read_count(text: str) -> int | None:
@@ -86,6 +94,9 @@ class QuizSetup(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.unfinished: tuple[str, bool] | None = None
+        self.topics: list[Topic] = []
+        self.exam: ExamFacts | None = None
+        """The exam's facts from its blueprint (None: there is none, or not read yet)."""
 
     def compose(self) -> ComposeResult:
         yield Label("Quiz yourself", classes="heading")
@@ -105,6 +116,7 @@ class QuizSetup(Vertical):
         yield Label("Exam simulation", id="setup-exam-heading", classes="heading")
         yield Label(
             "Questions spread over the topics by weight; grades only at the end.",
+            id="setup-exam-about",
             classes="about",
         )
         with Horizontal(classes="row"):
@@ -127,10 +139,33 @@ class QuizSetup(Vertical):
             button.disabled = not enabled
 
     def set_topics(self, topics: Sequence[Topic]) -> None:
-        select = self.query_one("#setup-topic", Select)
-        select.set_options([("Any topic", ANY_TOPIC), *((t.title, t.id) for t in topics)])
-        select.value = ANY_TOPIC
+        self.topics = list(topics)
+        self._list_topics()
         self.query_one("#setup-wait").display = False
+
+    def set_exam(self, exam: ExamFacts | None) -> None:
+        """The exam's blueprint was read: its length and time become the simulation's
+        (unless the learner has typed their own), and quizzes can aim at it."""
+        self.exam = exam
+        if exam is not None:
+            for selector, default, value in (
+                ("#setup-exam-n", EXAM_QUESTIONS, exam.questions),
+                ("#setup-minutes", EXAM_MINUTES, exam.minutes),
+            ):
+                box = self.query_one(selector, Input)
+                if box.value == str(default):
+                    box.value = str(value)
+            about = "Questions spread over the exam's sections by weight; grades only at the end."
+            self.query_one("#setup-exam-about", Label).update(about)
+        self._list_topics()
+
+    def _list_topics(self) -> None:
+        select = self.query_one("#setup-topic", Select)
+        chosen = select.value
+        aims = [("For the exam: what raises your forecast most", FOR_EXAM)] if self.exam else []
+        options = [("Any topic", ANY_TOPIC), *aims, *((t.title, t.id) for t in self.topics)]
+        select.set_options(options)
+        select.value = chosen if any(value == chosen for _, value in options) else ANY_TOPIC
 
     def show_unfinished(self, quiz: str | None, question: dict | None) -> None:
         """Offer to resume `quiz`, waiting at `question` (None: nothing to resume)."""
@@ -153,9 +188,12 @@ class QuizSetup(Vertical):
         n = self._count("#setup-n")
         if n is None:
             return
-        topic = self.query_one("#setup-topic", Select).value
+        topic = str(self.query_one("#setup-topic", Select).value)
         kind = self.query_one("#setup-kind", Select).value
-        options = QuizOptions(n=n, kind=str(kind), topic=str(topic) or None)
+        if topic == FOR_EXAM:
+            options = QuizOptions(n=n, kind=str(kind), for_exam=True)
+        else:
+            options = QuizOptions(n=n, kind=str(kind), topic=topic or None)
         self.post_message(self.Start(options))
 
     @on(Button.Pressed, "#setup-exam")

@@ -1,5 +1,6 @@
 """The end of a quiz: the score, how each topic went, what to reread, the weakest topics now,
-and, after an exam, the grade of every answer (an exam shows none while it runs). When
+and, after an exam, the grade of every answer (an exam shows none while it runs) and, for an
+exam planned by the blueprint, the score of each section against the pass mark. When
 Ollama went away during the quiz, a line says how many questions were made offline and why."""
 
 from __future__ import annotations
@@ -21,6 +22,44 @@ def score_line(summary: dict) -> str:
     asked, correct = summary.get("asked", 0), summary.get("correct", 0)
     planned = summary.get("planned", asked)
     return f"Score: {correct} of {asked}" + (f" (of {planned} planned)" if asked < planned else "")
+
+
+def ending_note(summary: dict, time_up: bool) -> str:
+    """Why the quiz ended, when it ended before its last question."""
+    if time_up:
+        return "Time is up."
+    if summary.get("ended") == "no material" and "sections" in summary:
+        return (
+            "Ended early: the material has no more questions on the exam"
+            f" ({summary.get('asked', 0)} of {summary.get('planned', 0)} asked)."
+            " Coverage (F7) shows what to add."
+        )
+    return ENDINGS.get(summary.get("ended") or "", "")
+
+
+def section_lines(summary: dict) -> str:
+    """A blueprint exam's result against the pass mark, overall and per section, then the
+    sections it could not examine ("" for any other quiz)."""
+    if "sections" not in summary:
+        return ""
+    mark = summary.get("pass_mark", 0.7)
+
+    def verdict(right: int, total: int) -> str:
+        if not total:
+            return "no questions"
+        share = right / total
+        side = "at or above" if share >= mark else "below"
+        return f"{right} of {total}, {share:.0%}: {side} the {mark:.0%} pass mark"
+
+    lines = [f"Overall {verdict(summary.get('correct', 0), summary.get('asked', 0))}."]
+    for row in summary["sections"]:
+        source = "" if row["basis"] == "passages" else " (asked from its topics)"
+        score = verdict(row["correct"], row["questions"])
+        lines.append(f"{row['title']} ({row['weight']:g}%){source}: {score}")
+    if summary.get("unexamined"):
+        names = ", ".join(s["title"] for s in summary["unexamined"])
+        lines.append(f"Not examined, the material has nothing on it: {names}.")
+    return "\n".join(lines)
 
 
 def topic_lines(summary: dict) -> str:
@@ -53,6 +92,7 @@ class QuizSummary(Vertical):
         yield Static("", id="summary-note", markup=False)
         yield Static("", id="summary-offline", markup=False)
         for name, title in (
+            ("sections", "By section of the exam"),
             ("topics", "By topic"),
             ("answers", "Your answers"),
             ("review", "Passages to review"),
@@ -65,7 +105,7 @@ class QuizSummary(Vertical):
     def show(self, summary: dict, answers: Sequence[dict] = (), *, time_up: bool = False) -> None:
         """`answers`: the exam's graded answers, shown only now it is over."""
         self.query_one("#summary-score", Static).update(score_line(summary))
-        note = "Time is up." if time_up else ENDINGS.get(summary.get("ended") or "", "")
+        note = ending_note(summary, time_up)
         if summary.get("retired"):
             note = f"{note} Retired as bad questions: {summary['retired']}.".strip()
         self.query_one("#summary-note", Static).update(note)
@@ -75,6 +115,7 @@ class QuizSummary(Vertical):
         self.query_one("#summary-offline").display = bool(offline)
         weakest = ", ".join(t["title"] for t in summary.get("weakest_topics", []))
         sections = {
+            "sections": section_lines(summary),
             "topics": topic_lines(summary),
             "answers": answer_lines(answers) if answers else "",
             "review": "\n".join(summary.get("review", [])),
