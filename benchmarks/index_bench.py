@@ -17,6 +17,12 @@ Measured:
                    ratio (unless --skip-encode-baseline), no-change re-index and ratio,
                    warm query latency of HybridRetriever.search over --queries queries
                    after 5 warm-ups (p50/p95/max, target p95 <= 50 ms), data-dir size.
+  dense search     recall@10 of the dense search against exact search, and of Chroma's
+                   HNSW alone, on clustered corpora (`_dense.py`): the study page beside
+                   ~320 look-alike notes (~400 chunks), and the scale run, whose synthetic
+                   paragraphs are look-alikes too (15 clusters); target >= 0.995. The ~400
+                   chunks are also indexed in one run and in three: the questions whose top-5
+                   differ (target 0).
   process          peak RSS (getrusage).
 
 Each timing is also given in CPU seconds of this process, and with the average number of
@@ -59,6 +65,15 @@ from _common import (
     stopwatch,
     temp_dir,
 )
+from _dense import (
+    DenseFigures,
+    OrderFigures,
+    clustered_run,
+    dense_recall,
+    dense_rows,
+    lookalike_paragraphs,
+    order_rows,
+)
 
 from tutor.config import Settings
 from tutor.corpus.catalog import Catalog
@@ -76,6 +91,8 @@ PARAGRAPH_CHARS = (500, 900)
 WARMUP_QUERIES = 5
 RANDOM_QUERY_EVERY = 4
 """Every 4th timed query is a few random corpus words; the rest are our questions."""
+LOOKALIKE_NOTES = 320
+"""Beside the study page's chunks: a clustered corpus of about 400 chunks."""
 BUSY_CORES = 0.2
 """Above this average CPU use by other processes, a measurement is flagged as disturbed."""
 
@@ -119,6 +136,7 @@ class ScaleFigures:
     generate_s: float
     index: IndexFigures
     query: QueryFigures
+    dense: DenseFigures | None = None
 
 
 @dataclass
@@ -129,6 +147,8 @@ class Report:
     other_processes_cores: float | None = None
     """Average CPU cores other processes used during the whole run."""
     project: IndexFigures | None = None
+    clustered: DenseFigures | None = None
+    order: OrderFigures | None = None
     scale: ScaleFigures | None = None
     peak_rss_mb: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -199,31 +219,17 @@ def vocabulary(corpus_dir: Path) -> list[str]:
     return [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*[A-Za-z]", text)]
 
 
-def sentence(rng: random.Random, vocab: list[str]) -> str:
-    words = rng.choices(vocab, k=rng.randint(6, 18))
-    return " ".join(words).capitalize() + rng.choice([".", ".", ".", "?", ";"])
-
-
-def paragraph(rng: random.Random, vocab: list[str]) -> str:
-    low, high = PARAGRAPH_CHARS
-    target = rng.randint(low, high)
-    text = sentence(rng, vocab)
-    while len(text) < target:
-        text += " " + sentence(rng, vocab)
-    if len(text) > high:
-        text = text[:high].rsplit(" ", 1)[0].rstrip(".?;") + "."
-    return text
-
-
 def title(rng: random.Random, vocab: list[str]) -> str:
     return " ".join(rng.choices(vocab, k=rng.randint(2, 5))).title()
 
 
 def write_synthetic_corpus(dest: Path, chunks: int, seed: int) -> int:
-    """Markdown files of PARAGRAPHS_PER_FILE one-line paragraphs (one chunk each, as each
-    is between the chunker's 400 and 1,200 character bounds); returns the file count."""
+    """Markdown files of PARAGRAPHS_PER_FILE one-line look-alike paragraphs (one chunk
+    each, as each is between the chunker's 400 and 1,200 character bounds, in clusters of
+    near-copies); returns the file count."""
     rng = random.Random(seed)
     vocab = vocabulary(CORPUS_DIR)
+    paragraphs = iter(lookalike_paragraphs(rng, vocab, chunks))
     dest.mkdir(parents=True, exist_ok=True)
     files = 0
     for first in range(0, chunks, PARAGRAPHS_PER_FILE):
@@ -232,7 +238,7 @@ def write_synthetic_corpus(dest: Path, chunks: int, seed: int) -> int:
         for number in range(count):
             if number % PARAGRAPHS_PER_SECTION == 0:
                 lines += [f"## {title(rng, vocab)}", ""]
-            lines += [paragraph(rng, vocab), ""]
+            lines += [next(paragraphs), ""]
         (dest / f"notes-{files + 1:04d}.md").write_text("\n".join(lines), encoding="utf-8")
         files += 1
     return files
@@ -302,7 +308,14 @@ def scale_run(embedder: Embedder, args: argparse.Namespace) -> ScaleFigures:
         )
         note(f"[scale] {args.queries} warm queries ...")
         query = measure_queries(settings, embedder, args.queries, args.k, args.seed)
-        return ScaleFigures(args.chunks, generated.wall, index, query)
+        note("[scale] dense recall against exact search ...")
+        retriever = HybridRetriever.open(settings, embedder)
+        try:
+            queries = query_mix(WARMUP_QUERIES + args.queries, args.seed)
+            dense = dense_recall(retriever, queries, index.chunks)
+        finally:
+            retriever.close()
+        return ScaleFigures(args.chunks, generated.wall, index, query, dense)
 
 
 def run(args: argparse.Namespace) -> Report:
@@ -313,6 +326,14 @@ def run(args: argparse.Namespace) -> Report:
     note("loading the embedding model (not timed) ...")
     embedder = load_embedder()
     report.project = project_run(embedder)
+    note(f"[clustered] the study page beside {LOOKALIKE_NOTES} look-alike notes ...")
+    report.clustered, report.order = clustered_run(
+        embedder,
+        vocabulary(CORPUS_DIR),
+        [q.q for q in load_questions(OUR_QUESTIONS)],
+        LOOKALIKE_NOTES,
+        args.seed,
+    )
     if args.chunks > 0:
         report.scale = scale_run(embedder, args)
         if report.scale.index.chunks != args.chunks:
@@ -433,8 +454,17 @@ def render(report: Report) -> str:
     ]
     if report.project:
         parts += ["Project corpus", format_table(headers, _index_rows(report.project)), ""]
+    if report.clustered and report.order:
+        rows = dense_rows(report.clustered, "clustered") + order_rows(report.order)
+        parts += [
+            f"Clustered corpus: the study page and look-alike notes, {report.order.chunks} chunks",
+            format_table(headers, rows),
+            "",
+        ]
     if report.scale:
         rows = _index_rows(report.scale.index) + _query_rows(report.scale.query)
+        if report.scale.dense:
+            rows += dense_rows(report.scale.dense, "scale")
         parts += [
             f"Scale run: synthetic corpus, {report.scale.chunks_requested} chunks",
             format_table(headers, rows),

@@ -155,7 +155,8 @@ def tutor_systems(embedder: Embedder) -> Iterator[dict[str, System]]:
 
 def _dense_ids(retriever: HybridRetriever, query: str) -> list[str]:
     vector = retriever.embedder.embed_query(query)
-    return [chunk_id for chunk_id, _ in retriever.vectors.query(vector, DEPTH)]
+    version = retriever.catalog.vector_version()
+    return [chunk_id for chunk_id, _ in retriever.dense.nearest(vector, DEPTH, version)]
 
 
 def _texts(retriever: HybridRetriever, ids: list[str]) -> list[str]:

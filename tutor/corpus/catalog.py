@@ -208,6 +208,15 @@ class Catalog:
     def count_chunks(self) -> int:
         return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
+    def vector_version(self) -> tuple[int, int, int]:
+        """What changes whenever the set of chunk vectors may have: chunks added, removed,
+        or made pending (to be embedded or tagged again) and done. Dense search reloads its
+        copy of the vectors when it changes."""
+        row = self.db.execute(
+            "SELECT count(*), coalesce(max(rowid), 0), count(topics) FROM chunks"
+        ).fetchone()
+        return (row[0], row[1], row[2])
+
     def count_files(self) -> int:
         return self.db.execute("SELECT count(*) FROM files").fetchone()[0]
 
@@ -336,7 +345,7 @@ class Catalog:
         match = " OR ".join(f'"{term}"' for term in terms)
         rows = self.db.execute(
             "SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-            "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 0.5, 1.0) LIMIT ?",
+            "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 0.5, 1.0), c.id LIMIT ?",
             (match, limit),
         )
         return [row[0] for row in rows]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tutor.config import Settings
 from tutor.corpus.catalog import Catalog, ChunkRecord
+from tutor.corpus.dense import DenseSearch
 from tutor.corpus.embeddings import Embedder
 from tutor.corpus.vectors import VectorStore
 from tutor.errors import EmptyIndexError, IndexMismatchError
@@ -88,6 +89,7 @@ class HybridRetriever:
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
+        self.dense = DenseSearch(vectors)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> HybridRetriever:
@@ -110,14 +112,13 @@ class HybridRetriever:
             return []
         depth = max(CANDIDATES, k)
         query_vector = self.embedder.embed_query(query)
-        dense = self.vectors.query(query_vector, depth)
+        dense = self.dense.nearest(query_vector, depth, self.catalog.vector_version())
         similarity = dict(dense)
         lexical = self.catalog.lexical_search(query, depth)
         # Chunks found by words alone get their similarity too, so every passage has one.
-        for chunk_id, vector in self.vectors.vectors(
-            [i for i in lexical if i not in similarity]
-        ).items():
-            similarity[chunk_id] = float(vector @ query_vector)
+        similarity |= self.dense.similarities(
+            [i for i in lexical if i not in similarity], query_vector
+        )
         fused = reciprocal_rank_fusion(
             [([i for i, _ in dense], DENSE_WEIGHT), (lexical, LEXICAL_WEIGHT)]
         )
@@ -128,6 +129,9 @@ class HybridRetriever:
             if similarity.get(i, 0.0)
             >= (MIN_SIMILARITY_WITH_WORDS if i in worded else MIN_SIMILARITY)
         ]
+        # Equal fused scores (one passage first by meaning, the other by words): the more
+        # similar first, then by id, so the order never depends on how the index was built.
+        fused.sort(key=lambda p: (-round(p[1], 9), -round(similarity.get(p[0], 0.0), 6), p[0]))
         if not any(
             similarity.get(i, 0.0)
             >= (COVERED_SIMILARITY_WITH_WORDS if i in worded else COVERED_SIMILARITY)

@@ -224,6 +224,24 @@ class VectorStore:
         }
 
     @_store_errors
+    def all_vectors(self) -> tuple[list[str], np.ndarray]:
+        """Every chunk id and its vector (rows in the same order), read in pages."""
+        if not self._collection:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        ids: list[str] = []
+        rows: list[np.ndarray] = []
+        offset, page = 0, 5000
+        while True:
+            batch = self._collection.get(include=["embeddings"], limit=page, offset=offset)
+            ids += batch["ids"]
+            if len(batch["ids"]):
+                rows.append(np.asarray(batch["embeddings"], dtype=np.float32))
+            if len(batch["ids"]) < page:
+                break
+            offset += page
+        return ids, (np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32))
+
+    @_store_errors
     def upsert(
         self,
         ids: Sequence[str],
