@@ -25,8 +25,8 @@ from pathlib import Path
 
 from _common import BENCH_DIR, CORPUS_DIR, TOPICS_FILE, format_table, load_embedder
 
+from tutor.corpus.glossary import Glossary
 from tutor.corpus.topics import load_topics
-from tutor.quiz.glossary import Glossary
 from tutor.quiz.grading import grade
 
 SETS = {

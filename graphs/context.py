@@ -22,12 +22,12 @@ from langgraph.runtime import Runtime
 from tutor.config import Settings
 from tutor.corpus.blueprint import Blueprint, load_blueprint
 from tutor.corpus.exam import Exam, load_exam
+from tutor.corpus.glossary import Glossary
 from tutor.corpus.search import HybridRetriever, Passage
 from tutor.corpus.sentences import CachedEmbed, Embed
 from tutor.corpus.topics import TopicMap, load_topics
 from tutor.learner.store import LearnerStore
 from tutor.quiz.bank import QuestionBank
-from tutor.quiz.glossary import Glossary
 
 DEFAULT_PASSAGES = 4
 """Passages retrieved per question: enough to cover a topic split over sections, few

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tutor.config import PROJECT_CORPUS
+from tutor.corpus.glossary import Glossary, defining_words, spells
 from tutor.corpus.topics import load_topics
-from tutor.quiz.glossary import Glossary, defining_words, spells
 
 MATERIAL = [
     "Teams use reinforcement learning with human feedback, commonly known as RLHF, to align.",

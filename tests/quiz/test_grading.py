@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tutor.config import PROJECT_CORPUS
+from tutor.corpus.glossary import Glossary
 from tutor.corpus.topics import load_topics
-from tutor.quiz.glossary import Glossary
 from tutor.quiz.grading import grade, grade_answer, option_given
 from tutor.quiz.questions import TRUE_FALSE, Question
 

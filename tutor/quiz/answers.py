@@ -15,7 +15,7 @@ Deterministic on purpose: the verdict feeds the learner's memory. In order:
    spelt; a near spelling of the key is right only when what differs is a misspelling,
    not another word ("data lake" for Delta Lake, "decoder" for encoder are other words).
 
-`tutor.quiz.glossary.Glossary` says which terms and words exist; without one, the field's
+`tutor.corpus.glossary.Glossary` says which terms and words exist; without one, the field's
 built-in glossary is used.
 """
 
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
 
-from tutor.quiz.field_terms import GENERIC_HEADS, QUALIFIERS
-from tutor.quiz.forms import (
+from tutor.corpus.field_terms import GENERIC_HEADS, QUALIFIERS
+from tutor.corpus.forms import (
     FUNCTION_WORDS,
     acronym_key,
     expansion_key,
@@ -35,7 +35,7 @@ from tutor.quiz.forms import (
     squashed,
     stem,
 )
-from tutor.quiz.glossary import Glossary
+from tutor.corpus.glossary import Glossary
 from tutor.quiz.replies import (
     hedged_parts,
     is_give_up,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tutor.corpus.forms import FUNCTION_WORDS, stem, words
+from tutor.corpus.glossary import Glossary
 from tutor.corpus.sentences import Embed
 from tutor.quiz.answers import HEDGED, NEGATED, judge
-from tutor.quiz.forms import FUNCTION_WORDS, stem, words
-from tutor.quiz.glossary import Glossary
 from tutor.quiz.questions import TRUE_FALSE, Question
 from tutor.quiz.replies import negative
 from tutor.text import clean_typed

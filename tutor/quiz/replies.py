@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tutor.quiz.forms import words
+from tutor.corpus.forms import words
 
 MAX_REPLY_WORDS = 12
 """Room for a term and a hedge ("I think it's Unity Catalog"); a longer key gets more."""

@@ -1,7 +1,7 @@
 """What the grader knows about the field without reading the material: common acronyms and
 the terms that are easily confused with one another.
 
-Data only. `tutor.quiz.glossary` merges it with what the material itself defines, so a
+Data only. `tutor.corpus.glossary` merges it with what the material itself defines, so a
 grader given no material still knows that RLHF is reinforcement learning from human
 feedback and that "unsupervised learning" is not a misspelling of "supervised learning".
 """

@@ -1,7 +1,7 @@
 """What the grader knows about terms: acronyms and their expansions, and which terms exist.
 
 A `Glossary` is built from the material (`Glossary.from_records` over the catalog's chunks,
-with the topic map) on top of the field's built-in one (`tutor.quiz.field_terms`). It
+with the topic map) on top of the field's built-in one (`tutor.corpus.field_terms`). It
 answers the grader's questions about a term:
 
 - is this an acronym of that (`expansion_match`): from definitions in the material,
@@ -22,9 +22,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tutor.corpus.topics import TopicMap
-from tutor.quiz.field_terms import ACRONYMS, GENERIC_HEADS, SIBLINGS, TERMS
-from tutor.quiz.forms import (
+from tutor.corpus.field_terms import ACRONYMS, GENERIC_HEADS, SIBLINGS, TERMS
+from tutor.corpus.forms import (
     FUNCTION_WORDS,
     acronym_key,
     expansion_key,
@@ -32,6 +31,7 @@ from tutor.quiz.forms import (
     stem,
     words,
 )
+from tutor.corpus.topics import TopicMap
 from tutor.text import STOPWORDS
 
 _ACR = r"[A-Z][A-Za-z]{0,6}[A-Z](?:s\b)?"

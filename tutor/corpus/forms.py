@@ -1,7 +1,7 @@
 """The form of a term, so that two ways of writing one term compare equal: case, articles,
 plurals, hyphens, British or American spelling, and function words in an expansion.
 
-Pure string functions, shared by the glossary (`tutor.quiz.glossary`) and the answer judge
+Pure string functions, shared by the glossary (`tutor.corpus.glossary`) and the answer judge
 (`tutor.quiz.answers`).
 """
 
