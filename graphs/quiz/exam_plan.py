@@ -150,3 +150,29 @@ def section_scores(
 
 def unexamined_sections(blueprint: Blueprint, unexamined: Sequence[str]) -> list[WeakTopic]:
     return [WeakTopic(topic=s.id, title=s.title) for s in blueprint.sections if s.id in unexamined]
+
+
+def exam_result(summary: Mapping) -> tuple[str, list[str], str | None]:
+    """A blueprint exam's summary in words: the overall result against the pass mark, one
+    line per section ("asked from its topics" when it had no passage of its own), and the
+    sections it could not examine (None when there are none)."""
+    mark = summary.get("pass_mark", 0.7)
+
+    def verdict(right: int, total: int) -> str:
+        if not total:
+            return "no questions"
+        share = right / total
+        side = "at or above" if share >= mark else "below"
+        return f"{right} of {total}, {share:.0%}: {side} the {mark:.0%} pass mark"
+
+    overall = f"Overall {verdict(summary.get('correct', 0), summary.get('asked', 0))}."
+    sections = []
+    for row in summary["sections"]:
+        source = "" if row["basis"] == "passages" else " (asked from its topics)"
+        score = verdict(row["correct"], row["questions"])
+        sections.append(f"{row['title']} ({row['weight']:g}%){source}: {score}")
+    unexamined = None
+    if summary.get("unexamined"):
+        names = ", ".join(s["title"] for s in summary["unexamined"])
+        unexamined = f"Not examined, the material has nothing on it: {names}."
+    return overall, sections, unexamined

@@ -230,25 +230,11 @@ def _graded_json(graded: dict) -> dict:
 def section_lines(summary: dict) -> list[str]:
     """An exam's result against the pass mark, overall and per section of the blueprint,
     then the sections it could not examine."""
-    mark = summary.get("pass_mark", 0.7)
-    asked, correct = summary.get("asked", 0), summary.get("correct", 0)
+    from graphs.quiz.exam_plan import exam_result
 
-    def verdict(right: int, total: int) -> str:
-        if not total:
-            return "no questions"
-        share = right / total
-        side = "at or above" if share >= mark else "below"
-        return f"{right} of {total}, {share:.0%}: {side} the {mark:.0%} pass mark"
-
-    lines = [f"Overall {verdict(correct, asked)}.", "By section of the exam:"]
-    for row in summary["sections"]:
-        source = "" if row["basis"] == "passages" else " (asked from its topics)"
-        score = verdict(row["correct"], row["questions"])
-        lines.append(f"  {row['title']} ({row['weight']:g}%){source}: {score}")
-    if summary.get("unexamined"):
-        names = ", ".join(s["title"] for s in summary["unexamined"])
-        lines.append(f"Not examined, the material has nothing on it: {names}.")
-    return lines
+    overall, sections, unexamined = exam_result(summary)
+    lines = [overall, "By section of the exam:", *(f"  {line}" for line in sections)]
+    return lines + ([unexamined] if unexamined else [])
 
 
 def _show_summary(summary: dict) -> None:

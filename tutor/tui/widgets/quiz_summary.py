@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from graphs.quiz.exam_plan import exam_result
+
 ENDINGS = {
     "no material": "The material has no more questions to offer on that topic.",
     "stopped": "The quiz was stopped; the answers given count.",
@@ -42,24 +44,8 @@ def section_lines(summary: dict) -> str:
     sections it could not examine ("" for any other quiz)."""
     if "sections" not in summary:
         return ""
-    mark = summary.get("pass_mark", 0.7)
-
-    def verdict(right: int, total: int) -> str:
-        if not total:
-            return "no questions"
-        share = right / total
-        side = "at or above" if share >= mark else "below"
-        return f"{right} of {total}, {share:.0%}: {side} the {mark:.0%} pass mark"
-
-    lines = [f"Overall {verdict(summary.get('correct', 0), summary.get('asked', 0))}."]
-    for row in summary["sections"]:
-        source = "" if row["basis"] == "passages" else " (asked from its topics)"
-        score = verdict(row["correct"], row["questions"])
-        lines.append(f"{row['title']} ({row['weight']:g}%){source}: {score}")
-    if summary.get("unexamined"):
-        names = ", ".join(s["title"] for s in summary["unexamined"])
-        lines.append(f"Not examined, the material has nothing on it: {names}.")
-    return "\n".join(lines)
+    overall, sections, unexamined = exam_result(summary)
+    return "\n".join([overall, *sections, *([unexamined] if unexamined else [])])
 
 
 def topic_lines(summary: dict) -> str:
