@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, Footer, Header, Label, LoadingIndicator
 
@@ -20,6 +20,16 @@ from tutor.runtime.quiz_session import QuizStep
 from tutor.tui.screens.base import TutorScreen
 from tutor.tui.screens.quiz_bad import ConfirmBad
 from tutor.tui.screens.quiz_confirm import ConfirmStop
+from tutor.tui.screens.quiz_keys import (
+    FEEDBACK,
+    PREPARING,
+    QUESTION,
+    QUIZ_KEYS,
+    SETUP,
+    SUMMARY,
+    VIEWS,
+    key_applies,
+)
 from tutor.tui.services import Services
 from tutor.tui.widgets.exam_text import NOT_AIMED, aimed_text
 from tutor.tui.widgets.quiz_card import QuizCard, picks_option
@@ -32,36 +42,11 @@ from tutor.tui.widgets.quiz_summary import QuizSummary
 if TYPE_CHECKING:
     from tutor.learner.exam_forecast import ExamFocus
 
-CHOOSE = Binding.Group("Answer", compact=True)
-
-SETUP, PREPARING, QUESTION, FEEDBACK, SUMMARY = (
-    "setup",
-    "preparing",
-    "question",
-    "feedback",
-    "summary",
-)
-VIEWS = {SETUP: "quiz-setup", PREPARING: "quiz-preparing", SUMMARY: "quiz-summary"}
-"""The view each phase shows; a question and its feedback share the card view."""
-
 
 class QuizScreen(TutorScreen):
     """F3: one quiz at a time, driven from the keyboard."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1,a", "choose(0)", "Option A", group=CHOOSE),
-        Binding("2,b", "choose(1)", "Option B", group=CHOOSE),
-        Binding("3,c", "choose(2)", "Option C", group=CHOOSE),
-        Binding("4,d", "choose(3)", "Option D", group=CHOOSE),
-        Binding("t", "truth(0)", "True", show=False),
-        Binding("f", "truth(1)", "False", show=False),
-        Binding("exclamation_mark", "confidence('sure')", "Sure", key_display="!"),
-        Binding("question_mark", "confidence('unsure')", "Guessed", key_display="?"),
-        Binding("enter,space,n", "next", "Next"),
-        Binding("n,enter", "again", "New quiz"),
-        Binding("ctrl+b", "bad", "Bad question"),
-        Binding("escape", "stop", "End quiz"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = QUIZ_KEYS
 
     def __init__(self) -> None:
         super().__init__()
@@ -392,22 +377,6 @@ class QuizScreen(TutorScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show and run only the keys that mean something now."""
-        if action in ("choose", "truth", "confidence"):
-            question = self.question
-            if self.phase != QUESTION or self._busy or question is None:
-                return False
-            if not picks_option(question):
-                return False
-            if action == "truth":
-                return question.get("kind") == "tf"
-            if action == "choose":
-                index = parameters[0]
-                return isinstance(index, int) and index < min(len(question["options"]), 4)
-            return True
-        if action == "next":
-            return self.phase == FEEDBACK
-        if action == "again":
-            return self.phase == SUMMARY
-        if action in ("stop", "bad"):
-            return self.phase in (QUESTION, FEEDBACK) and not self._busy
-        return True
+        return key_applies(
+            action, parameters, phase=self.phase, busy=self._busy, question=self.question
+        )
