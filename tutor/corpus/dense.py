@@ -7,7 +7,8 @@ different citations. While the collection is small enough for it to cost nothing
 `EXACT_LIMIT` vectors: 10,000 take ~15 MB and ~0.3 s to load, ~1 ms per query), the
 search is exact, over a copy of the vectors held in memory and reloaded when the index
 changes. Beyond that, HNSW with a wide search (`WIDE_SEARCH`). Either way, equal scores
-are ordered by chunk id.
+are ordered by chunk id. A search served from the copy does not touch the store: a Chroma
+server that goes away is met (and said in one line) when the copy is next reloaded.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class DenseSearch:
         self._ids: np.ndarray = np.array([], dtype=object)
         self._matrix: np.ndarray = np.zeros((0, 0), dtype=np.float32)
         self._exact = False
+        self._row_of: dict[str, int] | None = None
 
     def nearest(self, query: np.ndarray, limit: int, version: Hashable) -> list[tuple[str, float]]:
         """(chunk id, similarity) of the `limit` nearest chunks. `version` identifies the
@@ -63,7 +65,15 @@ class DenseSearch:
         are left out)."""
         if not ids:
             return {}
+        if self._exact:  # the copy has them: no round trip to the store
+            rows = self._rows()
+            return {i: float(self._matrix[rows[i]] @ query) for i in ids if i in rows}
         return {i: float(v @ query) for i, v in self.vectors.vectors(ids).items()}
+
+    def _rows(self) -> dict[str, int]:
+        if self._row_of is None:
+            self._row_of = {str(i): n for n, i in enumerate(self._ids)}
+        return self._row_of
 
     def _load(self, version: Hashable) -> None:
         count = self.vectors.count()
@@ -75,6 +85,7 @@ class DenseSearch:
         else:  # let the copy go: HNSW answers
             self._ids = np.array([], dtype=object)
             self._matrix = np.zeros((0, 0), dtype=np.float32)
+        self._row_of = None
         self._version = version
 
 
