@@ -12,6 +12,13 @@ Metrics, per system and question set:
   budget recall@3000  share of questions whose gold is inside the first 3,000 characters
                       of the ranked hits' texts concatenated (what fits in a prompt).
   MRR                 mean of 1/rank of the first hit (top 20) containing the gold; 0 if none.
+  answer@3            (tutor hybrid only) share of questions whose gold is inside one of the
+                      first three sentences an offline answer highlights (the chat's 4
+                      passages, `graphs.chat.offline.offline_answer`).
+
+Question sets: "dev" (the shared set), "ours" (benchmarks/questions.jsonl), both used to tune
+the retriever, and "held-out" (benchmarks/heldout/retrieval_heldout.jsonl: paraphrased
+questions written before, and never used for, tuning).
 
 Systems, each indexing the project corpus into a fresh temp dir, one model load for all:
   tutor hybrid        Indexer + HybridRetriever.search(q, k=20) (dense + BM25, fused).
@@ -49,11 +56,16 @@ from _common import (
     temp_dir,
 )
 
+from graphs.chat.offline import offline_answer
+from graphs.chat.state import passage_ref
+from graphs.context import DEFAULT_PASSAGES
 from tutor.corpus.embeddings import Embedder
 from tutor.corpus.index import Indexer
 from tutor.corpus.search import HybridRetriever
 
 DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared/eval/dev_questions.jsonl"
+HELD_OUT = Path(__file__).resolve().parent / "heldout" / "retrieval_heldout.jsonl"
+HIGHLIGHTS = 3
 BUDGET_CHARS = 3000
 DEPTH = 20
 BASELINE_CHUNK_SIZE = 1000
@@ -69,6 +81,8 @@ class System:
     search: Search
     chunks: list[str]
     """Every chunk text in the system's index, to tell which golds it can return whole."""
+    highlights: Search | None = None
+    """Question -> the sentences an offline answer highlights, best first."""
 
 
 @dataclass
@@ -79,6 +93,7 @@ class Score:
     budget_hits: int
     budget_recall: float
     mrr: float
+    answer_at_3: float | None = None
 
 
 @dataclass
@@ -122,6 +137,12 @@ def evaluate(system: System, questions: list[Question], set_name: str) -> tuple[
             misses.append(Miss(set_name, question.q, question.gold, rank))
     n = len(questions)
     score = Score(n, findable, hits, hits / n if n else 0.0, reciprocal / n if n else 0.0)
+    if system.highlights is not None and n:
+        answered = 0
+        for question in questions:
+            shown = system.highlights(question.q)[:HIGHLIGHTS]
+            answered += any(normalize(question.gold) in normalize(text) for text in shown)
+        score.answer_at_3 = answered / n
     return score, misses
 
 
@@ -140,7 +161,11 @@ def tutor_systems(embedder: Embedder) -> Iterator[dict[str, System]]:
         chunks = _texts(retriever, sorted(retriever.catalog.chunk_ids()))
         try:
             yield {
-                PRIMARY: System(lambda q: [p.text for p in retriever.search(q, k=DEPTH)], chunks),
+                PRIMARY: System(
+                    lambda q: [p.text for p in retriever.search(q, k=DEPTH)],
+                    chunks,
+                    lambda q: _highlights(retriever, q),
+                ),
                 "tutor dense only": System(
                     lambda q: _texts(retriever, _dense_ids(retriever, q)), chunks
                 ),
@@ -157,6 +182,15 @@ def _dense_ids(retriever: HybridRetriever, query: str) -> list[str]:
     vector = retriever.embedder.embed_query(query)
     version = retriever.catalog.vector_version()
     return [chunk_id for chunk_id, _ in retriever.dense.nearest(vector, DEPTH, version)]
+
+
+def _highlights(retriever: HybridRetriever, question: str) -> list[str]:
+    found = retriever.search(question, k=DEFAULT_PASSAGES)
+    passages = [passage_ref(p, n) for n, p in enumerate(found, start=1)]
+    _text, _quoted, shown = offline_answer(
+        question, passages, "", embed=retriever.sentence_embed, glossary=retriever.glossary()
+    )
+    return [h["text"] for h in shown]
 
 
 def _texts(retriever: HybridRetriever, ids: list[str]) -> list[str]:
@@ -222,6 +256,8 @@ def question_sets(dev_path: Path) -> dict[str, list[Question]]:
     else:
         note(f"note: dev questions not found at {dev_path}; skipping that set")
     sets["ours"] = load_questions(OUR_QUESTIONS)
+    if HELD_OUT.is_file():
+        sets["held-out"] = load_questions(HELD_OUT)
     return sets
 
 
@@ -245,11 +281,22 @@ def run(dev_path: Path) -> tuple[dict[str, dict[str, Score]], list[Miss]]:
 
 def render(results: dict[str, dict[str, Score]], misses: list[Miss]) -> str:
     rows = [
-        [name, set_name, s.n, s.findable, f"{s.budget_hits}/{s.n}", s.budget_recall, s.mrr]
+        [
+            name,
+            set_name,
+            s.n,
+            s.findable,
+            f"{s.budget_hits}/{s.n}",
+            s.budget_recall,
+            s.mrr,
+            "-" if s.answer_at_3 is None else f"{s.answer_at_3:.3f}",
+        ]
         for name, by_set in results.items()
         for set_name, s in by_set.items()
     ]
-    headers = ["system", "set", "n", "findable", "hits", f"recall@{BUDGET_CHARS}", "MRR@20"]
+    headers = [
+        "system", "set", "n", "findable", "hits", f"recall@{BUDGET_CHARS}", "MRR@20", "answer@3",
+    ]  # fmt: skip
     lines = [format_table(headers, rows), "", f"Missed by {PRIMARY} ({len(misses)}):"]
     for miss in misses:
         where = f"rank {miss.rank}" if miss.rank else "not in top 20"

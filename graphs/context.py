@@ -24,7 +24,7 @@ from tutor.corpus.blueprint import Blueprint, load_blueprint
 from tutor.corpus.exam import Exam, load_exam
 from tutor.corpus.glossary import Glossary
 from tutor.corpus.search import HybridRetriever, Passage
-from tutor.corpus.sentences import CachedEmbed, Embed
+from tutor.corpus.sentences import Embed
 from tutor.corpus.topics import TopicMap, load_topics
 from tutor.learner.store import LearnerStore
 from tutor.quiz.bank import QuestionBank
@@ -183,7 +183,7 @@ class TutorContext:
         retriever = shared_retriever(settings) if self.retriever is None else self.retriever
         embed = self.embed
         if embed is None and isinstance(retriever, HybridRetriever):
-            embed = CachedEmbed(retriever.embedder.embed)
+            embed = retriever.sentence_embed  # one cache for search's re-ranking and answers
         chat_model = self.chat_model
         if chat_model is None and not self.offline:
             from tutor.llm import build_chat_model  # the LLM stack only when a model is due

@@ -94,6 +94,7 @@ def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
         "passages": [],
         "answer": "",
         "sources": [],
+        "highlights": [],
         "mode": "offline" if ctx.chat_model is None else "ollama",
         "notice": None,
         "topics": [],
@@ -299,10 +300,13 @@ def _offline(state: TutorState, ctx: TutorContext, notice: str, socratic: bool) 
                 "mode": "offline",
                 "notice": notice,
             }
-    text, quoted = offline_answer(state["question"], passages, notice, embed=ctx.embed)
+    text, quoted, shown = offline_answer(
+        state["question"], passages, notice, embed=ctx.embed, glossary=ctx.glossary()
+    )
     return {
         "answer": text,
         "sources": [source_ref(p) for p in quoted],
+        "highlights": shown,
         "mode": "offline",
         "notice": notice,
     }

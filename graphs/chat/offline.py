@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graphs.chat.state import PassageRef
-from tutor.corpus.sentences import Embed, key_sentences
+from graphs.chat.highlights import highlights
+from graphs.chat.state import Highlight, PassageRef
+from tutor.corpus.glossary import Glossary
+from tutor.corpus.sentences import Embed
 from tutor.quiz.cloze import CheckQuestion
 
 QUOTE_BUDGET_CHARS = 3000
@@ -35,8 +37,9 @@ def offline_answer(
     notice: str,
     *,
     embed: Embed | None = None,
-) -> tuple[str, list[PassageRef]]:
-    """The answer text and the passages it quotes."""
+    glossary: Glossary | None = None,
+) -> tuple[str, list[PassageRef], list[Highlight]]:
+    """The answer text, the passages it quotes and the sentences it highlights."""
     quoted: list[PassageRef] = []
     shown = 0
     for passage in passages:
@@ -44,7 +47,7 @@ def offline_answer(
             break
         quoted.append(passage)
         shown += len(passage["text"])
-    picked = key_sentences(question, [(p["n"], p["text"]) for p in quoted], embed=embed)
+    picked = highlights(question, quoted, embed=embed, glossary=glossary)
     parts = [f"*{notice}*", ""]
     if picked:
         parts.append("**Most relevant**")
@@ -55,7 +58,8 @@ def offline_answer(
         parts.append("")
         parts.append(f"[{passage['n']}] {passage['citation']}")
         parts.extend(f"> {line}" if line.strip() else ">" for line in passage["text"].splitlines())
-    return "\n".join(parts), quoted
+    shown = [Highlight(text=s.text, n=s.passage) for s in picked]
+    return "\n".join(parts), quoted, shown
 
 
 def socratic_offline_answer(

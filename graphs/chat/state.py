@@ -95,6 +95,13 @@ class TutorInput(TypedDict):
     """Switches Socratic mode for this session from this turn on."""
 
 
+class Highlight(TypedDict):
+    """A sentence an offline answer highlights, with the passage number it cites."""
+
+    text: str
+    n: int
+
+
 class TutorState(TypedDict, total=False):
     """The whole state of one conversation (a LangGraph thread)."""
 
@@ -121,6 +128,8 @@ class TutorState(TypedDict, total=False):
     passages: list[PassageRef]
     answer: str
     sources: list[SourceRef]
+    highlights: list[Highlight]
+    """An offline answer's highlighted sentences ([] for a model's answer)."""
     mode: Mode
     notice: str | None
     """Why the answer is offline, or other things the learner should know."""

@@ -1,4 +1,6 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank."""
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank,
+the query widened with its terms' other names, then the head re-ranked by the passages'
+best sentence and by whether they define what is asked."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ from tutor.config import Settings
 from tutor.corpus.catalog import Catalog, ChunkRecord
 from tutor.corpus.dense import DenseSearch
 from tutor.corpus.embeddings import Embedder
+from tutor.corpus.glossary import Glossary
+from tutor.corpus.query import QueryTerms, defines, query_terms
+from tutor.corpus.sentences import CachedEmbed, split_sentences
 from tutor.corpus.vectors import VectorStore
 from tutor.errors import EmptyIndexError, IndexMismatchError
 from tutor.text import citation
@@ -18,6 +23,13 @@ RRF_K = 60
 """The usual reciprocal-rank constant: damps the difference between the top few ranks."""
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
+RERANK_DEPTH = 20
+"""How many of the fused passages are re-ranked by their sentences."""
+DEFINES_WEIGHT = 1.0
+"""The say of "defines an asked term" in the re-ranking, against the fused order's."""
+SENTENCE_WEIGHT = 2.0
+"""The say of the best sentence's similarity in the re-ranking."""
+MIN_SENTENCE_WORDS = 4
 MIN_SIMILARITY = 0.18
 """A passage less similar than this to the query is not returned, unless it shares words
 with it. Questions about the material score 0.2-0.7 for their best passage."""
@@ -90,6 +102,9 @@ class HybridRetriever:
         self.vectors = vectors
         self.embedder = embedder
         self.dense = DenseSearch(vectors)
+        self.sentence_embed = CachedEmbed(embedder.embed)
+        """Sentence vectors, remembered: the re-ranking and offline answers share them."""
+        self._glossary: tuple[object, Glossary] | None = None
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> HybridRetriever:
@@ -105,22 +120,36 @@ class HybridRetriever:
     def close(self) -> None:
         self.catalog.close()
 
+    def glossary(self) -> Glossary:
+        """The material's terms and acronyms with the field's, rebuilt when the index
+        changes (what query expansion knows)."""
+        version = self.catalog.vector_version()
+        if self._glossary is None or self._glossary[0] != version:
+            records = self.catalog.records(self.catalog.chunk_ids()).values()
+            self._glossary = (version, Glossary.from_records(records))
+        return self._glossary[1]
+
     def search(self, query: str, k: int = 5) -> list[Passage]:
         """The k best passages for a free-text query; [] when nothing matches."""
         query = " ".join(query.split())
         if not query or k <= 0:
             return []
         depth = max(CANDIDATES, k)
+        version = self.catalog.vector_version()
+        terms = query_terms(query, self.glossary())
         query_vector = self.embedder.embed_query(query)
-        dense = self.dense.nearest(query_vector, depth, self.catalog.vector_version())
+        dense = self.dense.nearest(query_vector, depth, version)
+        rankings = [([i for i, _ in dense], DENSE_WEIGHT)]
+        if terms.other_names:  # "RAG pipeline" also as "retrieval-augmented generation"
+            wider = self.embedder.embed_query(terms.expanded(query))
+            rankings.append(([i for i, _ in self.dense.nearest(wider, depth, version)], 1.0))
+        lexical = self.catalog.lexical_search(terms.expanded(query), depth)
+        rankings.append((lexical, LEXICAL_WEIGHT))
+        fused = reciprocal_rank_fusion(rankings)
         similarity = dict(dense)
-        lexical = self.catalog.lexical_search(query, depth)
-        # Chunks found by words alone get their similarity too, so every passage has one.
+        # Every passage gets its similarity to the question itself, however it was found.
         similarity |= self.dense.similarities(
-            [i for i in lexical if i not in similarity], query_vector
-        )
-        fused = reciprocal_rank_fusion(
-            [([i for i, _ in dense], DENSE_WEIGHT), (lexical, LEXICAL_WEIGHT)]
+            [i for i, _ in fused if i not in similarity], query_vector
         )
         worded = set(lexical)
         fused = [
@@ -141,17 +170,53 @@ class HybridRetriever:
         # Chroma may briefly hold vectors of chunks the catalog has dropped (an index run
         # in progress); only chunks the catalog knows are returned.
         records = self.catalog.records(i for i, _ in fused)
-        passages: list[Passage] = []
-        for chunk_id, score in fused:
-            record = records.get(chunk_id)
-            if record is None:
-                continue
-            passages.append(
-                _passage(len(passages) + 1, record, score, similarity.get(chunk_id, 0.0))
-            )
-            if len(passages) == k:
-                break
-        return passages
+        known = [(i, score) for i, score in fused if i in records]
+        ranked = self._rerank(known, records, query_vector, terms, len(rankings))
+        return [
+            _passage(rank, records[i], score, similarity.get(i, 0.0))
+            for rank, (i, score) in enumerate(ranked[:k], start=1)
+        ]
+
+    def _rerank(
+        self,
+        fused: list[tuple[str, float]],
+        records: dict[str, ChunkRecord],
+        query_vector,
+        terms: QueryTerms,
+        rankings: int,
+    ) -> list[tuple[str, float]]:
+        """The head of the fused ranking fused again with two views of it: by the passages'
+        best sentence (a paragraph that answers in one sentence among others on the subject
+        is not diluted by them) and whether they define an asked term. The fused order
+        keeps the say of all the rankings behind it."""
+        head, tail = fused[:RERANK_DEPTH], fused[RERANK_DEPTH:]
+        if len(head) < 2:
+            return fused
+        ids = [i for i, _ in head]
+        best = self._best_sentences([records[i].text for i in ids], query_vector)
+        by_sentence = [ids[n] for n in sorted(range(len(ids)), key=lambda n: (-best[n], n))]
+        views = [(ids, float(rankings)), (by_sentence, SENTENCE_WEIGHT)]
+        if terms.asked and terms.asks_what:
+            defining = [i for i in ids if _defines_in(records[i].text, terms.asked)]
+            views.append((defining, DEFINES_WEIGHT))
+        return reciprocal_rank_fusion(views) + tail
+
+    def _best_sentences(self, texts: list[str], query_vector) -> list[float]:
+        sentences = [
+            [s for s in split_sentences(t) if len(s.split()) >= MIN_SENTENCE_WORDS] or [t]
+            for t in texts
+        ]
+        vectors = self.sentence_embed([s for group in sentences for s in group])
+        scores = vectors @ query_vector
+        best, start = [], 0
+        for group in sentences:
+            best.append(round(float(scores[start : start + len(group)].max()), 6))
+            start += len(group)
+        return best
+
+
+def _defines_in(text: str, terms: tuple[str, ...]) -> bool:
+    return any(defines(s, terms) for s in split_sentences(text))
 
 
 def _passage(rank: int, record: ChunkRecord, score: float, similarity: float) -> Passage:

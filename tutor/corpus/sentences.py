@@ -16,6 +16,9 @@ from tutor.text import lexical_terms
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "Mr.", "Dr.", "Fig.", "No.")
 
+_LABELLED = re.compile(r"^[A-Z][\w ]{2,30}:\s*\S")
+"""A short labelled fact ("Exam Questions: 92") is a sentence too, however short."""
+
 Embed = Callable[[list[str]], np.ndarray]
 """Unit-length vectors for texts, one row each (the tutor's embedder)."""
 
@@ -78,17 +81,19 @@ def key_sentences(
     embed: Embed | None = None,
     limit: int = 3,
     per_passage: int = 2,
+    bonus: Callable[[str], float] | None = None,
 ) -> list[KeySentence]:
     """The sentences (from numbered passages) that bear most on the question, best first.
 
     Meaning (cosine of sentence and question vectors) leads when an embedder is at hand;
-    shared content words add to it and carry the ranking alone without one.
+    shared content words add to it and carry the ranking alone without one. `bonus` adds
+    (or takes away) a score of its own per sentence.
     """
     candidates = [
         (n, sentence)
         for n, text in passages
         for sentence in split_sentences(text)
-        if len(sentence.split()) >= 5
+        if len(sentence.split()) >= 5 or _LABELLED.match(sentence)
     ]
     if not candidates:
         return []
@@ -97,6 +102,8 @@ def key_sentences(
     if embed is not None:
         vectors = embed([question] + [s for _, s in candidates])
         scores = vectors[1:] @ vectors[0] + 0.15 * overlap
+    if bonus is not None:
+        scores = scores + np.array([bonus(s) for _, s in candidates], dtype=np.float32)
     picked: list[KeySentence] = []
     taken: dict[int, int] = {}
     for index in np.argsort(-scores, kind="stable"):

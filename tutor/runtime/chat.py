@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from langchain_core.language_models import BaseChatModel
 
 from graphs.chat.graph import build
-from graphs.chat.state import GradeState, PassageRef, SourceRef, TutorInput
+from graphs.chat.state import GradeState, Highlight, PassageRef, SourceRef, TutorInput
 from graphs.context import TutorContext
 from tutor.config import Settings
 from tutor.errors import TutorError
@@ -44,6 +44,8 @@ class TurnResult:
     """Whether the answer text already went out through `on_token`."""
     passages: list[PassageRef] = field(default_factory=list)
     """The retrieved passages with their text; a source's `n` is a passage's `n`."""
+    highlights: list[Highlight] = field(default_factory=list)
+    """An offline answer's highlighted sentences, each with its passage's `n`."""
 
     def to_json(self) -> dict:
         return {
@@ -55,6 +57,7 @@ class TurnResult:
             "notice": self.notice,
             "check": self.check,
             "grade": self.grade,
+            "highlights": self.highlights,
         }
 
 
@@ -168,6 +171,7 @@ class TutorChat:
             grade=values.get("grade"),
             streamed=streamed and values.get("mode") == "ollama",
             passages=[PassageRef(**p) for p in values.get("passages", [])],
+            highlights=list(values.get("highlights", [])),
         )
 
     def _save(

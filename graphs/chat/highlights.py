@@ -1,0 +1,80 @@
+"""The sentences an offline answer highlights: the ones that state the answer.
+
+Meaning alone picks sentences *about* the subject, and the study page is full of them
+("understanding RLHF is both a technical and philosophical imperative", "for candidates
+preparing for this certification, the importance of deep learning cannot be overstated").
+A sentence that names what is asked (itself, or through "it"/"they" right after a sentence
+that does) and says what it is or does (a definition, a mechanism, its parts) is
+preferred; one led by a figure of speech, or talking about the exam and its candidates
+when the question does not, is held back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from graphs.chat.state import PassageRef
+from tutor.corpus.glossary import Glossary
+from tutor.corpus.query import defines, query_terms
+from tutor.corpus.sentences import Embed, KeySentence, key_sentences, split_sentences
+from tutor.quiz.rhetoric import FIGURATIVE
+
+NAMES_TERM = 0.0
+"""For a sentence naming an asked term (or its other name): merely mentioning it earns
+nothing (on the tuning questions any bonus for it displaced answers that say "it")."""
+STATES_TERM = 0.06
+"""For one saying what the term is or does."""
+FIGURE = 0.06
+"""Less for a sentence with a figure of speech ("the lantern that illuminates ...")."""
+ABOUT_THE_EXAM = 0.10
+"""Less for a sentence about the exam and its candidates, unless that is what is asked."""
+EXAM_WORDS = re.compile(
+    r"\b(?:candidates?|certifications?|exams?|credential|prepar(?:e|es|ing|ation))\b", re.I
+)
+CARRIES_ON = re.compile(r"^(?:it|its|they|their|them|this|these|such)\b", re.I)
+"""A sentence that goes on about the previous sentence's subject."""
+
+
+def highlights(
+    question: str,
+    passages: Sequence[PassageRef],
+    *,
+    embed: Embed | None,
+    glossary: Glossary | None,
+    limit: int = 3,
+) -> list[KeySentence]:
+    """The sentences of the passages that answer the question, best first."""
+    asked = query_terms(question, glossary).asked if glossary is not None else ()
+    naming = _naming_sentences(passages, asked)
+    exam_asked = bool(EXAM_WORDS.search(question))
+
+    def bonus(sentence: str) -> float:
+        score = 0.0
+        if sentence in naming:
+            score += NAMES_TERM + (STATES_TERM if defines(sentence, asked) else 0.0)
+        words = set(re.findall(r"[a-z]+", sentence.lower()))
+        if FIGURATIVE & words:
+            score -= FIGURE
+        if not exam_asked and EXAM_WORDS.search(sentence):
+            score -= ABOUT_THE_EXAM
+        return score
+
+    numbered = [(p["n"], p["text"]) for p in passages]
+    return key_sentences(question, numbered, embed=embed, limit=limit, bonus=bonus)
+
+
+def _naming_sentences(passages: Sequence[PassageRef], asked: tuple[str, ...]) -> set[str]:
+    """The sentences that name an asked term, or carry on right after one that does."""
+    if not asked:
+        return set()
+    found: set[str] = set()
+    for passage in passages:
+        previous_names = False
+        for sentence in split_sentences(passage["text"]):
+            lowered = sentence.lower()
+            names = any(term in lowered for term in asked)
+            if names or (previous_names and CARRIES_ON.match(sentence)):
+                found.add(sentence)
+            previous_names = names
+    return found

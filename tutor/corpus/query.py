@@ -1,0 +1,97 @@
+"""What a question asks about, in the material's own terms: the terms it names and their
+other names (an acronym's expansion, an expansion's acronym), so that "RAG pipeline" finds
+the text's "retrieval-augmented generation pipelines"; and which sentences define a term.
+
+Search expands the query with the other names and prefers passages that define an asked
+term; offline answers prefer sentences that state something about it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tutor.corpus.forms import acronym_key, norm
+from tutor.corpus.glossary import Glossary
+
+_ACRONYM_TOKEN = re.compile(r"\b[A-Za-z][A-Za-z-]*[A-Z][A-Za-z-]*s?\b|\b[A-Z]{2,}s?\b")
+MIN_EXPANSION_CHARS = 7
+"""An expansion shorter than this ("AI" in "AI's") is too loose to stand for an acronym."""
+DEFINING_VERBS = (
+    r"(?:is|are|was|were|refers? to|means?|consists? of|comprises?|describes?|denotes?|"
+    r"involves?|uses?|works? by|relies? on|combines?|stands? for|represents?|formali[sz]es?|"
+    r"learns?|trains?|pits?|generates?|produces?|enables?|allows?|helps?|splits?|stores?)"
+)
+"""Verbs that, right after a term, make the sentence say what it is or does."""
+DASHES = "\u2014|\u2013"
+
+
+_ASKS_WHAT = re.compile(
+    r"^\s*(?:what(?:'s|\s+is|\s+are|\s+was|\s+were|\s+does|\s+do)\b|define\b|"
+    r"explain\s+what\b|meaning\s+of\b|what\s+(?:is|are)\s+meant\b|who\s+or\s+what\b)"
+    r"|\b(?:made\s+of|consists?\s+of|stands?\s+for|mean(?:s|t)?\b)",
+    re.IGNORECASE,
+)
+"""Questions that ask what something is (or is made of, or stands for)."""
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    asked: tuple[str, ...]
+    """The terms the question names, lowercase, with their other names."""
+    other_names: tuple[str, ...]
+    """The asked terms' other names that the question does not use itself."""
+    asks_what: bool = False
+    """Whether the question asks what a term is: the passage defining it should lead."""
+
+    def expanded(self, query: str) -> str:
+        """The query with the other names added (for word search and a second embedding)."""
+        return " ".join([query, *self.other_names]) if self.other_names else query
+
+
+def query_terms(query: str, glossary: Glossary) -> QueryTerms:
+    asked: dict[str, None] = {}
+    others: dict[str, None] = {}
+    said = norm(query)
+    for token in _ACRONYM_TOKEN.findall(query):
+        key = acronym_key(token)
+        for expansion in sorted(glossary.expansions.get(key, ())):
+            shown = glossary.shown.get(expansion, expansion)
+            asked |= {token.lower().rstrip("s"): None, shown.lower(): None}
+            if norm(shown) not in said:
+                others[shown] = None
+    for acronym, expansions in sorted(glossary.expansions.items()):
+        for expansion in sorted(expansions):
+            shown = glossary.shown.get(expansion, expansion)
+            if len(shown) >= MIN_EXPANSION_CHARS and _says(said, norm(shown)):
+                name = glossary.shown.get(acronym, acronym)
+                asked |= {shown.lower(): None, name.lower(): None}
+                if acronym_key(name) not in {acronym_key(t) for t in query.split()}:
+                    others[name] = None
+    for known in sorted(glossary.known_terms):
+        if len(known) > 3 and _says(said, known):
+            asked[glossary.shown.get(known, known).lower()] = None
+    return QueryTerms(tuple(asked), tuple(others), bool(_ASKS_WHAT.search(query)))
+
+
+def _says(said: str, term: str) -> bool:
+    return bool(term) and f" {term} " in f" {said} "
+
+
+def defines(sentence: str, terms: tuple[str, ...]) -> bool:
+    """Whether the sentence says what one of the terms is or does: the term as its subject
+    followed by a defining verb ("A GAN consists of ...", "Q-learning learns ..."), or set
+    off by an apposition ("the lakehouse model—a hybrid architecture ...")."""
+    lowered = " ".join(sentence.lower().split())
+    for term in terms:
+        name = re.escape(term)
+        subject = rf"^(?:\w+\s+){{0,4}}?(?:the\s+|an?\s+)?(?:\w+\s+)?{name}(?:e?s)?"
+        aside = r"(?:\s*\([^)]*\))?,?\s+(?:\w+\s+)?"
+        if re.search(subject + aside + DEFINING_VERBS + r"\b", lowered):
+            return True
+        apposition = (
+            rf"{name}(?:e?s)?(?:\s+\w+)?(?:\s*\([^)]*\))?\s*(?:{DASHES}|:|,| - )\s*(?:an?|the)\s"
+        )
+        if re.search(apposition, lowered):
+            return True
+    return False
