@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
@@ -37,7 +37,7 @@ T = TypeVar("T")
 
 
 class Retriever(Protocol):
-    def search(self, query: str, k: int = 5) -> list[Passage]: ...
+    def search(self, query: str, k: int = 5, also: Sequence[str] = ()) -> list[Passage]: ...
 
 
 class Lazy(Generic[T]):

@@ -132,6 +132,14 @@ class Settings(BaseSettings):
     offline: bool = False
     """Never call Ollama: answers quote the material (as `--offline` does)."""
 
+    query_rewrite: bool = False
+    """Before answering, ask the model for 2-3 search queries in the material's terms and
+    search them beside the question (one more model call per question)."""
+
+    reranker: Path | None = None
+    """A cross-encoder on disk (a sentence-transformers CrossEncoder directory) that
+    re-scores the best passages found; none is shipped, and none is downloaded."""
+
     exam_date: date | None = None
     """The day of the learner's exam (YYYY-MM-DD): `tutor readiness` forecasts for it, and
     quizzes aim at what raises that forecast most once it is set."""

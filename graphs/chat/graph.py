@@ -26,7 +26,8 @@ from langgraph.runtime import Runtime
 from graphs.chat.memory import ANSWERED_ROUTES, turn_events
 from graphs.chat.mentions import find_topic, tidy_citations, turn_topics
 from graphs.chat.offline import offline_answer, offline_notice, socratic_offline_answer
-from graphs.chat.routing import classify_turn, small_talk_kind, standalone_query
+from graphs.chat.queries import MAX_QUESTION_CHARS, follow_up_query, search_queries
+from graphs.chat.routing import classify_turn, small_talk_kind
 from graphs.chat.state import (
     GradeState,
     PassageRef,
@@ -37,7 +38,7 @@ from graphs.chat.state import (
     source_ref,
 )
 from graphs.context import TutorContext, services
-from graphs.prompts import plan_answer_prompt, rewrite_messages
+from graphs.prompts import plan_answer_prompt
 from tutor.corpus.sentences import key_sentences, split_sentences
 from tutor.corpus.topics import Topic
 from tutor.errors import TurnCancelled
@@ -46,8 +47,6 @@ from tutor.quiz.answers import judge
 from tutor.quiz.cloze import CheckQuestion, build_check
 from tutor.text import neutralise_model_text, strip_escapes
 
-MAX_QUESTION_CHARS = 4000
-"""Longer messages are cut: retrieval and the prompt need the gist, not a pasted book."""
 WEAK_TOPICS_SHOWN = 3
 KEPT_QUERIES = 20
 
@@ -86,7 +85,9 @@ def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
     )
     query = question
     if kind == "follow_up":
-        query = _rewrite(question, state, ctx)
+        query = follow_up_query(
+            ctx.chat_model, question, state.get("messages", []), state.get("queries", [])
+        )
     return {
         "question": question,
         "route": kind,
@@ -105,7 +106,10 @@ def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
 
 def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> dict:
     ctx = services(runtime)
-    found = ctx.retriever.search(state["query"], k=ctx.k)
+    also = []
+    if ctx.chat_model is not None and ctx.settings.query_rewrite:
+        also = search_queries(ctx.chat_model, state["query"], ctx.exam.name)
+    found = ctx.retriever.search(state["query"], k=ctx.k, also=also)
     passages = [passage_ref(p, n) for n, p in enumerate(found, start=1)]
     return {"passages": passages, "topics": turn_topics(state["query"], passages, ctx.topics)}
 
@@ -273,19 +277,6 @@ def _until_cancelled(pieces: Iterator[str], ctx: TutorContext) -> Iterator[str]:
             pieces.close()
             raise TurnCancelled("the answer was stopped")
         yield piece
-
-
-def _rewrite(question: str, state: TutorState, ctx: TutorContext) -> str:
-    """A follow-up as a standalone query: by the model when there is one, else by rule."""
-    fallback = standalone_query(question, state.get("queries", []))
-    if ctx.chat_model is None:
-        return fallback
-    try:
-        reply = ctx.chat_model.invoke(rewrite_messages(state.get("messages", []), question))
-    except Exception:  # any model failure: the rule-based query is good enough to search
-        return fallback
-    rewritten = " ".join(strip_escapes(str(reply.content)).split())[:MAX_QUESTION_CHARS]
-    return rewritten or fallback
 
 
 def _offline(state: TutorState, ctx: TutorContext, notice: str, socratic: bool) -> dict:

@@ -60,15 +60,16 @@ class DenseSearch:
         found = [(str(self._ids[i]), float(scores[i])) for i in chosen]
         return _ordered(found)[:limit]
 
-    def similarities(self, ids: list[str], query: np.ndarray) -> dict[str, float]:
-        """The similarity of each of these chunks to the query (chunks without a vector
-        are left out)."""
-        if not ids:
+    def similarities(self, ids: list[str], *queries: np.ndarray) -> dict[str, float]:
+        """The similarity of each of these chunks to the query: the best over the query's
+        wordings when several are given (chunks without a vector are left out)."""
+        if not ids or not queries:
             return {}
+        wordings = np.stack(queries)
         if self._exact:  # the copy has them: no round trip to the store
             rows = self._rows()
-            return {i: float(self._matrix[rows[i]] @ query) for i in ids if i in rows}
-        return {i: float(v @ query) for i, v in self.vectors.vectors(ids).items()}
+            return {i: float((self._matrix[rows[i]] @ wordings.T).max()) for i in ids if i in rows}
+        return {i: float((v @ wordings.T).max()) for i, v in self.vectors.vectors(ids).items()}
 
     def _rows(self) -> dict[str, int]:
         if self._row_of is None:

@@ -1,10 +1,14 @@
 """Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank,
 the query widened with its terms' other names, then the head re-ranked by the passages'
-best sentence and by whether they define what is asked."""
+best sentence and by whether they define what is asked (or by a cross-encoder on disk)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from tutor.config import Settings
 from tutor.corpus.catalog import Catalog, ChunkRecord
@@ -12,10 +16,13 @@ from tutor.corpus.dense import DenseSearch
 from tutor.corpus.embeddings import Embedder
 from tutor.corpus.glossary import Glossary
 from tutor.corpus.query import QueryTerms, defines, query_terms
+from tutor.corpus.reranker import Reranker
 from tutor.corpus.sentences import CachedEmbed, split_sentences
 from tutor.corpus.vectors import VectorStore
-from tutor.errors import EmptyIndexError, IndexMismatchError
+from tutor.errors import EmptyIndexError, IndexMismatchError, TutorError
 from tutor.text import citation
+
+log = logging.getLogger(__name__)
 
 CANDIDATES = 40
 """How deep each ranking is read before fusing."""
@@ -23,6 +30,9 @@ RRF_K = 60
 """The usual reciprocal-rank constant: damps the difference between the top few ranks."""
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
+ALSO = 0.5
+"""The weight of each ranking for another wording of the query (the learner's own words
+lead)."""
 RERANK_DEPTH = 20
 """How many of the fused passages are re-ranked by their sentences."""
 DEFINES_WEIGHT = 1.0
@@ -97,7 +107,13 @@ def reciprocal_rank_fusion(
 class HybridRetriever:
     """Answers queries from one data dir's index; open once, query many times."""
 
-    def __init__(self, catalog: Catalog, vectors: VectorStore, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        vectors: VectorStore,
+        embedder: Embedder,
+        reranker: Reranker | None = None,
+    ) -> None:
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
@@ -105,6 +121,10 @@ class HybridRetriever:
         self.sentence_embed = CachedEmbed(embedder.embed)
         """Sentence vectors, remembered: the re-ranking and offline answers share them."""
         self._glossary: tuple[object, Glossary] | None = None
+        self.reranker = reranker
+        """A cross-encoder that orders the best passages instead of their sentences."""
+        self.reranker_error: str | None = None
+        """Why the configured cross-encoder is not in use (it failed to load)."""
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> HybridRetriever:
@@ -115,7 +135,8 @@ class HybridRetriever:
         if built_with != settings.embedding_model:
             raise IndexMismatchError(built_with, settings.embedding_model)
         vectors = VectorStore(settings, create=False)
-        return cls(catalog, vectors, embedder or Embedder(settings.embedding_model))
+        reranker = Reranker(settings.reranker) if settings.reranker else None
+        return cls(catalog, vectors, embedder or Embedder(settings.embedding_model), reranker)
 
     def close(self) -> None:
         self.catalog.close()
@@ -129,28 +150,33 @@ class HybridRetriever:
             self._glossary = (version, Glossary.from_records(records))
         return self._glossary[1]
 
-    def search(self, query: str, k: int = 5) -> list[Passage]:
-        """The k best passages for a free-text query; [] when nothing matches."""
+    def search(self, query: str, k: int = 5, also: Sequence[str] = ()) -> list[Passage]:
+        """The k best passages for a free-text query; [] when nothing matches.
+
+        `also`: other wordings of the query (a model's search queries), searched beside it
+        at a lower weight; passages are still judged against `query` itself."""
         query = " ".join(query.split())
         if not query or k <= 0:
             return []
         depth = max(CANDIDATES, k)
         version = self.catalog.vector_version()
         terms = query_terms(query, self.glossary())
-        query_vector = self.embedder.embed_query(query)
-        dense = self.dense.nearest(query_vector, depth, version)
-        rankings = [([i for i, _ in dense], DENSE_WEIGHT)]
+        wordings = [self.embedder.embed_query(query)]
         if terms.other_names:  # "RAG pipeline" also as "retrieval-augmented generation"
-            wider = self.embedder.embed_query(terms.expanded(query))
-            rankings.append(([i for i, _ in self.dense.nearest(wider, depth, version)], 1.0))
+            wordings.append(self.embedder.embed_query(terms.expanded(query)))
+        rankings = [
+            ([i for i, _ in self.dense.nearest(v, depth, version)], DENSE_WEIGHT) for v in wordings
+        ]
         lexical = self.catalog.lexical_search(terms.expanded(query), depth)
         rankings.append((lexical, LEXICAL_WEIGHT))
+        for other in dict.fromkeys(" ".join(q.split()) for q in also if q.strip()):
+            vector = self.embedder.embed_query(other)
+            rankings.append(([i for i, _ in self.dense.nearest(vector, depth, version)], ALSO))
+            rankings.append((self.catalog.lexical_search(other, depth), ALSO))
         fused = reciprocal_rank_fusion(rankings)
-        similarity = dict(dense)
-        # Every passage gets its similarity to the question itself, however it was found.
-        similarity |= self.dense.similarities(
-            [i for i, _ in fused if i not in similarity], query_vector
-        )
+        # Every passage gets its similarity to the question, however it was found: the
+        # better of its two wordings, as MiniLM may not know an acronym the text spells out.
+        similarity = self.dense.similarities([i for i, _ in fused], *wordings)
         worded = set(lexical)
         fused = [
             (i, score)
@@ -171,7 +197,10 @@ class HybridRetriever:
         # in progress); only chunks the catalog knows are returned.
         records = self.catalog.records(i for i, _ in fused)
         known = [(i, score) for i, score in fused if i in records]
-        ranked = self._rerank(known, records, query_vector, terms, len(rankings))
+        if self._cross_encoder_ready():
+            ranked = self._cross_encode(query, known, records)
+        else:
+            ranked = self._rerank(known, records, wordings, terms, len(rankings))
         return [
             _passage(rank, records[i], score, similarity.get(i, 0.0))
             for rank, (i, score) in enumerate(ranked[:k], start=1)
@@ -181,7 +210,7 @@ class HybridRetriever:
         self,
         fused: list[tuple[str, float]],
         records: dict[str, ChunkRecord],
-        query_vector,
+        wordings: list[np.ndarray],
         terms: QueryTerms,
         rankings: int,
     ) -> list[tuple[str, float]]:
@@ -193,7 +222,7 @@ class HybridRetriever:
         if len(head) < 2:
             return fused
         ids = [i for i, _ in head]
-        best = self._best_sentences([records[i].text for i in ids], query_vector)
+        best = self._best_sentences([records[i].text for i in ids], wordings)
         by_sentence = [ids[n] for n in sorted(range(len(ids)), key=lambda n: (-best[n], n))]
         views = [(ids, float(rankings)), (by_sentence, SENTENCE_WEIGHT)]
         if terms.asked and terms.asks_what:
@@ -201,13 +230,36 @@ class HybridRetriever:
             views.append((defining, DEFINES_WEIGHT))
         return reciprocal_rank_fusion(views) + tail
 
-    def _best_sentences(self, texts: list[str], query_vector) -> list[float]:
+    def _cross_encoder_ready(self) -> bool:
+        """Whether a configured cross-encoder loads; a failure is kept to be reported,
+        and search goes on with its own re-ranking."""
+        if self.reranker is None:
+            return False
+        try:
+            self.reranker.load()
+        except TutorError as error:
+            self.reranker, self.reranker_error = None, str(error)
+            log.warning("%s", error)
+            return False
+        return True
+
+    def _cross_encode(
+        self, query: str, fused: list[tuple[str, float]], records: dict[str, ChunkRecord]
+    ) -> list[tuple[str, float]]:
+        """The head of the fused ranking in the cross-encoder's order (ties: fused order)."""
+        assert self.reranker is not None
+        head, tail = fused[:RERANK_DEPTH], fused[RERANK_DEPTH:]
+        scores = self.reranker.scores(query, [records[i].text for i, _ in head])
+        order = sorted(range(len(head)), key=lambda n: (-round(scores[n], 6), n))
+        return [head[n] for n in order] + tail
+
+    def _best_sentences(self, texts: list[str], wordings: list[np.ndarray]) -> list[float]:
         sentences = [
             [s for s in split_sentences(t) if len(s.split()) >= MIN_SENTENCE_WORDS] or [t]
             for t in texts
         ]
         vectors = self.sentence_embed([s for group in sentences for s in group])
-        scores = vectors @ query_vector
+        scores = (vectors @ np.stack(wordings).T).max(axis=1)
         best, start = [], 0
         for group in sentences:
             best.append(round(float(scores[start : start + len(group)].max()), 6))
