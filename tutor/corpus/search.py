@@ -34,11 +34,18 @@ ALSO = 0.5
 """The weight of each ranking for another wording of the query (the learner's own words
 lead)."""
 RERANK_DEPTH = 20
-"""How many of the fused passages are re-ranked by their sentences."""
-DEFINES_WEIGHT = 1.0
-"""The say of "defines an asked term" in the re-ranking, against the fused order's."""
-SENTENCE_WEIGHT = 2.0
-"""The say of the best sentence's similarity in the re-ranking."""
+"""How many of the fused passages are re-ranked by what they say."""
+# The re-ranking score's parts. Similarities are cosines (about 0.2-0.8 for passages on
+# the subject), so the two flags are tie-breakers among passages that say as much, not a
+# say of their own: weights chosen on the tuning questions (benchmarks/retrieval_eval.py).
+SENTENCE_WEIGHT = 1.0
+"""The passage's best sentence's similarity to the question."""
+PASSAGE_WEIGHT = 1.0
+"""The whole passage's similarity (the better of the question's wordings)."""
+DEFINES_WEIGHT = 0.05
+"""A passage that defines the asked term ("What is X?")."""
+FUSED_WEIGHT = 0.1
+"""The fused score relative to the best: where meaning and words agreed."""
 MIN_SENTENCE_WORDS = 4
 MIN_SIMILARITY = 0.18
 """A passage less similar than this to the query is not returned, unless it shares words
@@ -200,7 +207,7 @@ class HybridRetriever:
         if self._cross_encoder_ready():
             ranked = self._cross_encode(query, known, records)
         else:
-            ranked = self._rerank(known, records, wordings, terms, len(rankings))
+            ranked = self._rerank(known, records, wordings, similarity, terms)
         return [
             _passage(rank, records[i], score, similarity.get(i, 0.0))
             for rank, (i, score) in enumerate(ranked[:k], start=1)
@@ -211,24 +218,32 @@ class HybridRetriever:
         fused: list[tuple[str, float]],
         records: dict[str, ChunkRecord],
         wordings: list[np.ndarray],
+        similarity: dict[str, float],
         terms: QueryTerms,
-        rankings: int,
     ) -> list[tuple[str, float]]:
-        """The head of the fused ranking fused again with two views of it: by the passages'
-        best sentence (a paragraph that answers in one sentence among others on the subject
-        is not diluted by them) and whether they define an asked term. The fused order
-        keeps the say of all the rankings behind it."""
+        """The head of the fused ranking ordered by a score of what each passage says: its
+        best sentence's similarity to the question (a paragraph that answers in one
+        sentence among others on the subject is not diluted by them), the whole passage's,
+        a little for defining an asked term, and a little for the fused order, which keeps
+        the say of the word match behind it."""
         head, tail = fused[:RERANK_DEPTH], fused[RERANK_DEPTH:]
         if len(head) < 2:
             return fused
         ids = [i for i, _ in head]
         best = self._best_sentences([records[i].text for i in ids], wordings)
-        by_sentence = [ids[n] for n in sorted(range(len(ids)), key=lambda n: (-best[n], n))]
-        views = [(ids, float(rankings)), (by_sentence, SENTENCE_WEIGHT)]
+        top_fused = head[0][1] or 1.0
+        defining = set()
         if terms.asked and terms.asks_what:
-            defining = [i for i in ids if _defines_in(records[i].text, terms.asked)]
-            views.append((defining, DEFINES_WEIGHT))
-        return reciprocal_rank_fusion(views) + tail
+            defining = {i for i in ids if _defines_in(records[i].text, terms.asked)}
+        scores = [
+            SENTENCE_WEIGHT * best[n]
+            + PASSAGE_WEIGHT * similarity.get(i, 0.0)
+            + DEFINES_WEIGHT * (i in defining)
+            + FUSED_WEIGHT * score / top_fused
+            for n, (i, score) in enumerate(head)
+        ]
+        order = sorted(range(len(head)), key=lambda n: (-round(scores[n], 6), n))
+        return [head[n] for n in order] + tail
 
     def _cross_encoder_ready(self) -> bool:
         """Whether a configured cross-encoder loads; a failure is kept to be reported,
