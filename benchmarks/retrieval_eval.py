@@ -16,9 +16,12 @@ Metrics, per system and question set:
                       first three sentences an offline answer highlights (the chat's 4
                       passages, `graphs.chat.offline.offline_answer`).
 
-Question sets: "dev" (the shared set), "ours" (benchmarks/questions.jsonl), both used to tune
-the retriever, and "held-out" (benchmarks/heldout/retrieval_heldout.jsonl: paraphrased
-questions written before, and never used for, tuning).
+Question sets: "dev" (the shared set), "ours" (benchmarks/questions.jsonl) and "paraphrased"
+(benchmarks/questions_paraphrased.jsonl: questions in other words than the material's), all
+used to tune the retriever, and "held-out" (benchmarks/heldout/retrieval_heldout.jsonl:
+paraphrased questions written before, and never used for, tuning). Misses are listed for
+the tuning sets only; held-out misses are counted (--show-held-out lists them too, for a
+look after a change is final).
 
 Systems, each indexing the project corpus into a fresh temp dir, one model load for all:
   tutor hybrid        Indexer + HybridRetriever.search(q, k=20) (dense + BM25, fused).
@@ -64,6 +67,7 @@ from tutor.corpus.index import Indexer
 from tutor.corpus.search import HybridRetriever
 
 DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared/eval/dev_questions.jsonl"
+PARAPHRASED = Path(__file__).resolve().parent / "questions_paraphrased.jsonl"
 HELD_OUT = Path(__file__).resolve().parent / "heldout" / "retrieval_heldout.jsonl"
 HIGHLIGHTS = 3
 BUDGET_CHARS = 3000
@@ -256,6 +260,7 @@ def question_sets(dev_path: Path) -> dict[str, list[Question]]:
     else:
         note(f"note: dev questions not found at {dev_path}; skipping that set")
     sets["ours"] = load_questions(OUR_QUESTIONS)
+    sets["paraphrased"] = load_questions(PARAPHRASED)
     if HELD_OUT.is_file():
         sets["held-out"] = load_questions(HELD_OUT)
     return sets
@@ -279,7 +284,9 @@ def run(dev_path: Path) -> tuple[dict[str, dict[str, Score]], list[Miss]]:
     return results, misses
 
 
-def render(results: dict[str, dict[str, Score]], misses: list[Miss]) -> str:
+def render(
+    results: dict[str, dict[str, Score]], misses: list[Miss], show_held_out: bool = False
+) -> str:
     rows = [
         [
             name,
@@ -297,8 +304,12 @@ def render(results: dict[str, dict[str, Score]], misses: list[Miss]) -> str:
     headers = [
         "system", "set", "n", "findable", "hits", f"recall@{BUDGET_CHARS}", "MRR@20", "answer@3",
     ]  # fmt: skip
+    held_out = [m for m in misses if m.set == "held-out"]
+    shown = misses if show_held_out else [m for m in misses if m.set != "held-out"]
     lines = [format_table(headers, rows), "", f"Missed by {PRIMARY} ({len(misses)}):"]
-    for miss in misses:
+    if held_out and not show_held_out:
+        lines.append(f"  {len(held_out)} held-out (not listed: --show-held-out)")
+    for miss in shown:
         where = f"rank {miss.rank}" if miss.rank else "not in top 20"
         lines.append(f"  [{miss.set}] {miss.q}\n      gold: {miss.gold!r} ({where})")
     return "\n".join(lines)
@@ -325,6 +336,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"the shared dev question set (default: {DEFAULT_DEV}); skipped if missing",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
+    parser.add_argument(
+        "--show-held-out", action="store_true", help="list the held-out questions missed too"
+    )
     return parser.parse_args(argv)
 
 
@@ -334,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(to_json(results, misses), indent=2))
     else:
-        print(render(results, misses))
+        print(render(results, misses, args.show_held_out))
     return 0
 
 

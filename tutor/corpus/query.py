@@ -85,7 +85,10 @@ def defines(sentence: str, terms: tuple[str, ...]) -> bool:
     lowered = " ".join(sentence.lower().split())
     for term in terms:
         name = re.escape(term)
-        subject = rf"^(?:\w+\s+){{0,4}}?(?:the\s+|an?\s+)?(?:\w+\s+)?{name}(?:e?s)?"
+        # Up to a few words may lead ("In practice, a GAN ..."), but not a gerund: in
+        # "understanding RLHF is ..." the subject is the understanding, not RLHF.
+        lead = r"(?!\w+ing\b)[\w'-]+,?\s+"
+        subject = rf"^(?:{lead}){{0,4}}?(?:the\s+|an?\s+)?(?:{lead})?{name}(?:e?s)?"
         aside = r"(?:\s*\([^)]*\))?,?\s+(?:\w+\s+)?"
         if re.search(subject + aside + DEFINING_VERBS + r"\b", lowered):
             return True

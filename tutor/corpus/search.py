@@ -161,7 +161,7 @@ class HybridRetriever:
         """The k best passages for a free-text query; [] when nothing matches.
 
         `also`: other wordings of the query (a model's search queries), searched beside it
-        at a lower weight; passages are still judged against `query` itself."""
+        at a lower weight and counted among its wordings when passages are judged."""
         query = " ".join(query.split())
         if not query or k <= 0:
             return []
@@ -176,15 +176,20 @@ class HybridRetriever:
         ]
         lexical = self.catalog.lexical_search(terms.expanded(query), depth)
         rankings.append((lexical, LEXICAL_WEIGHT))
-        for other in dict.fromkeys(" ".join(q.split()) for q in also if q.strip()):
-            vector = self.embedder.embed_query(other)
-            rankings.append(([i for i, _ in self.dense.nearest(vector, depth, version)], ALSO))
-            rankings.append((self.catalog.lexical_search(other, depth), ALSO))
-        fused = reciprocal_rank_fusion(rankings)
-        # Every passage gets its similarity to the question, however it was found: the
-        # better of its two wordings, as MiniLM may not know an acronym the text spells out.
-        similarity = self.dense.similarities([i for i, _ in fused], *wordings)
         worded = set(lexical)
+        others = []
+        for other in dict.fromkeys(" ".join(q.split()) for q in also if q.strip()):
+            others.append(self.embedder.embed_query(other))
+            rankings.append(([i for i, _ in self.dense.nearest(others[-1], depth, version)], ALSO))
+            rankings.append((self.catalog.lexical_search(other, depth), ALSO))
+            worded.update(rankings[-1][0])
+        fused = reciprocal_rank_fusion(rankings)
+        # Every passage is judged by its similarity to the question, however it was found:
+        # to the best of its wordings, as MiniLM may not know an acronym the text spells
+        # out, and a model's queries are there to bridge the learner's words and the
+        # material's ("two rival networks" -> "generative adversarial network").
+        wordings += others
+        similarity = self.dense.similarities([i for i, _ in fused], *wordings)
         fused = [
             (i, score)
             for i, score in fused
