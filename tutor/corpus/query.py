@@ -20,14 +20,15 @@ MIN_EXPANSION_CHARS = 7
 DEFINING_VERBS = (
     r"(?:is|are|was|were|refers? to|means?|consists? of|comprises?|describes?|denotes?|"
     r"involves?|uses?|works? by|relies? on|combines?|stands? for|represents?|formali[sz]es?|"
-    r"learns?|trains?|pits?|generates?|produces?|enables?|allows?|helps?|splits?|stores?)"
+    r"learns?|trains?|pits?|generates?|produces?|enables?|allows?|helps?|splits?|stores?|"
+    r"maps?|predicts?|groups?|finds?)"
 )
 """Verbs that, right after a term, make the sentence say what it is or does."""
 DASHES = "\u2014|\u2013"
 
 
 _ASKS_WHAT = re.compile(
-    r"^\s*(?:what(?:'s|\s+is|\s+are|\s+was|\s+were|\s+does|\s+do)\b|define\b|"
+    r"^\s*(?:what(?:'s|\s+is|\s+are|\s+was|\s+were)\b|define\b|"
     r"explain\s+what\b|meaning\s+of\b|what\s+(?:is|are)\s+meant\b|who\s+or\s+what\b)"
     r"|\b(?:made\s+of|consists?\s+of|stands?\s+for|mean(?:s|t)?\b)",
     re.IGNORECASE,
@@ -78,6 +79,17 @@ def _says(said: str, term: str) -> bool:
     return bool(term) and f" {term} " in f" {said} "
 
 
+_LEAD = r"(?:(?!\w+ing\b)[\w'-]+,?\s+)"
+"""A few words may lead the subject ("In practice, a GAN ..."), but not a gerund: in
+"understanding RLHF is ..." the subject is the understanding, not RLHF."""
+_LAST_LEAD = (
+    r"(?:[\w'-]+,\s+|(?!(?:\w+ing|of|in|for|with|about|to|from|on|by|between|among|than|"
+    r"like|behind|within)\b)[\w'-]+\s+)"
+)
+"""Nor a preposition right before it: in "the resonance of GANs is ..." the subject is the
+resonance."""
+
+
 def defines(sentence: str, terms: tuple[str, ...]) -> bool:
     """Whether the sentence says what one of the terms is or does: the term as its subject
     followed by a defining verb ("A GAN consists of ...", "Q-learning learns ..."), or set
@@ -85,12 +97,10 @@ def defines(sentence: str, terms: tuple[str, ...]) -> bool:
     lowered = " ".join(sentence.lower().split())
     for term in terms:
         name = re.escape(term)
-        # Up to a few words may lead ("In practice, a GAN ..."), but not a gerund: in
-        # "understanding RLHF is ..." the subject is the understanding, not RLHF.
-        lead = r"(?!\w+ing\b)[\w'-]+,?\s+"
-        subject = rf"^(?:{lead}){{0,4}}?(?:the\s+|an?\s+)?(?:{lead})?{name}(?:e?s)?"
+        subject = rf"^(?:{_LEAD}{{0,3}}?{_LAST_LEAD})?(?:the\s+|an?\s+)?{_LAST_LEAD}?{name}(?:e?s)?"
         aside = r"(?:\s*\([^)]*\))?,?\s+(?:\w+\s+)?"
-        if re.search(subject + aside + DEFINING_VERBS + r"\b", lowered):
+        # "The lakehouse is not a metaphorical abstraction" says what it is not: rhetoric.
+        if re.search(subject + aside + DEFINING_VERBS + r"\b(?!\s+not\b)", lowered):
             return True
         apposition = (
             rf"{name}(?:e?s)?(?:\s+\w+)?(?:\s*\([^)]*\))?\s*(?:{DASHES}|:|,| - )\s*(?:an?|the)\s"

@@ -55,6 +55,6 @@ def _load(path: Path) -> CrossEncoder:
     hf_logging.disable_progress_bar()
     try:
         return CrossEncoder(str(path), device="cpu", local_files_only=True)
-    except (OSError, ValueError, KeyError) as error:
+    except Exception as error:  # whatever the folder holds, one line and search goes on
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise TutorError(f"cannot load the reranker from {path}: {first}") from None

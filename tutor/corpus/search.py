@@ -36,14 +36,15 @@ lead)."""
 RERANK_DEPTH = 20
 """How many of the fused passages are re-ranked by what they say."""
 # The re-ranking score's parts. Similarities are cosines (about 0.2-0.8 for passages on
-# the subject), so the two flags are tie-breakers among passages that say as much, not a
-# say of their own: weights chosen on the tuning questions (benchmarks/retrieval_eval.py).
+# the subject); weights chosen on the tuning questions (benchmarks/retrieval_eval.py).
 SENTENCE_WEIGHT = 1.0
 """The passage's best sentence's similarity to the question."""
 PASSAGE_WEIGHT = 1.0
-"""The whole passage's similarity (the better of the question's wordings)."""
-DEFINES_WEIGHT = 0.05
-"""A passage that defines the asked term ("What is X?")."""
+"""The whole passage's similarity (the best of the question's wordings)."""
+DEFINES_WEIGHT = 0.3
+"""For a passage that defines the asked term, when the question asks what it is: enough
+to lead over passages whose one striking sentence mentions it ("The lakehouse is not a
+metaphorical abstraction"), as a definition often sits in a long sentence about more."""
 FUSED_WEIGHT = 0.1
 """The fused score relative to the best: where meaning and words agreed."""
 MIN_SENTENCE_WORDS = 4
