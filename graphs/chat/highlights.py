@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from graphs.chat.state import PassageRef
+from tutor.corpus.forms import norm
 from tutor.corpus.glossary import Glossary
 from tutor.corpus.query import defines, query_terms
 from tutor.corpus.sentences import Embed, KeySentence, key_sentences, split_sentences
@@ -25,6 +26,12 @@ NAMES_TERM = 0.0
 nothing (on the tuning questions any bonus for it displaced answers that say "it")."""
 STATES_TERM = 0.06
 """For one saying what the term is or does."""
+NAMES_OTHER_TERMS = 0.06
+"""For each term of the field or the material a sentence names besides the asked ones (at
+most `MAX_OTHER_TERMS`): "a generator ..., while a discriminator ..." says what a GAN is
+made of, "GANs fuel industries that thrive on imagination" names nothing."""
+MAX_OTHER_TERMS = 2
+MIN_TERM_CHARS = 4
 FIGURE = 0.06
 """Less for a sentence with a figure of speech ("the lantern that illuminates ...")."""
 ABOUT_THE_EXAM = 0.10
@@ -47,12 +54,17 @@ def highlights(
     """The sentences of the passages that answer the question, best first."""
     asked = query_terms(question, glossary).asked if glossary is not None else ()
     naming = _naming_sentences(passages, asked)
+    others = _other_terms(glossary, asked)
     exam_asked = bool(EXAM_WORDS.search(question))
 
     def bonus(sentence: str) -> float:
         score = 0.0
         if sentence in naming:
             score += NAMES_TERM + (STATES_TERM if defines(sentence, asked) else 0.0)
+        named = f" {norm(sentence)} "
+        score += NAMES_OTHER_TERMS * min(
+            sum(f" {term} " in named for term in others), MAX_OTHER_TERMS
+        )
         words = set(re.findall(r"[a-z]+", sentence.lower()))
         if FIGURATIVE & words:
             score -= FIGURE
@@ -62,6 +74,14 @@ def highlights(
 
     numbered = [(p["n"], p["text"]) for p in passages]
     return key_sentences(question, numbered, embed=embed, limit=limit, bonus=bonus)
+
+
+def _other_terms(glossary: Glossary | None, asked: tuple[str, ...]) -> list[str]:
+    """The glossary's terms (`norm` forms) other than the asked ones."""
+    if glossary is None:
+        return []
+    skip = {norm(term) for term in asked}
+    return [t for t in glossary.known_terms if len(t) >= MIN_TERM_CHARS and t not in skip]
 
 
 def _naming_sentences(passages: Sequence[PassageRef], asked: tuple[str, ...]) -> set[str]:
