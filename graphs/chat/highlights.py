@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from graphs.chat.state import PassageRef
 from tutor.corpus.forms import norm
 from tutor.corpus.glossary import Glossary
-from tutor.corpus.query import defines, query_terms
+from tutor.corpus.query import compared, defines, query_terms
 from tutor.corpus.sentences import Embed, KeySentence, key_sentences, split_sentences
 from tutor.quiz.rhetoric import FIGURATIVE
 
@@ -39,6 +39,9 @@ ABOUT_THE_EXAM = 0.10
 EXAM_WORDS = re.compile(
     r"\b(?:candidates?|certifications?|exams?|credential|prepar(?:e|es|ing|ation))\b", re.I
 )
+PER_PASSAGE = 2
+"""At most this many highlights from one passage, so one long passage does not crowd out
+the others."""
 CARRIES_ON = re.compile(r"^(?:it|its|they|their|them|this|these|such)\b", re.I)
 """A sentence that goes on about the previous sentence's subject."""
 
@@ -73,7 +76,43 @@ def highlights(
         return score
 
     numbered = [(p["n"], p["text"]) for p in passages]
-    return key_sentences(question, numbered, embed=embed, limit=limit, bonus=bonus)
+    sides = compared(question)
+    if not sides:
+        return key_sentences(
+            question, numbered, embed=embed, limit=limit, per_passage=PER_PASSAGE, bonus=bonus
+        )
+    ranked = key_sentences(question, numbered, embed=embed, limit=999, per_passage=999, bonus=bonus)
+    return _with_definitions(ranked, [_names(side, glossary) for side in sides], limit)
+
+
+def _names(side: str, glossary: Glossary | None) -> tuple[str, ...]:
+    """A compared thing as the material may name it: as asked, and its other names."""
+    known = query_terms(side, glossary).asked if glossary is not None else ()
+    return (side.lower(), *known)
+
+
+def _with_definitions(
+    ranked: list[KeySentence], sides: list[tuple[str, ...]], limit: int
+) -> list[KeySentence]:
+    """For a comparison: the best sentence, then the best one defining each compared thing
+    (a learner asking "supervised vs unsupervised" wants both definitions), then the rest
+    in order, at most `PER_PASSAGE` from one passage."""
+    if not ranked:
+        return []
+    picked = [ranked[0]]
+    for names in sides:
+        defining = next((s for s in ranked if s not in picked and defines(s.text, names)), None)
+        if defining is not None:
+            picked.append(defining)
+    for sentence in ranked:
+        if len(picked) >= limit:
+            break
+        if (
+            sentence not in picked
+            and sum(p.passage == sentence.passage for p in picked) < PER_PASSAGE
+        ):
+            picked.append(sentence)
+    return picked[:limit]
 
 
 def _other_terms(glossary: Glossary | None, asked: tuple[str, ...]) -> list[str]:

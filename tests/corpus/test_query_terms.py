@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tutor.corpus.glossary import Glossary
-from tutor.corpus.query import defines, query_terms
+from tutor.corpus.query import compared, defines, query_terms
 
 GLOSSARY = Glossary.build(
     [
@@ -74,3 +74,18 @@ def test_sentences_that_say_what_a_term_is_or_does_define_it(sentence, term) -> 
 )
 def test_sentences_that_only_mention_a_term_do_not_define_it(sentence, term) -> None:
     assert not defines(sentence, (term,))
+
+
+@pytest.mark.parametrize(
+    "question, sides",
+    [
+        ("supervised vs unsupervised learning", ("supervised", "unsupervised learning")),
+        ("CNN vs RNN: what is each one good at?", ("CNN", "RNN")),
+        ("What is the difference between CNNs and RNNs?", ("CNNs", "RNNs")),
+        ("lakehouse compared to a warehouse", ("lakehouse", "warehouse")),
+        ("What is a GAN?", ()),
+        ("How does RAG work?", ()),
+    ],
+)
+def test_what_a_question_compares(question, sides) -> None:
+    assert compared(question) == sides

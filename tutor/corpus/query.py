@@ -75,6 +75,30 @@ def query_terms(query: str, glossary: Glossary) -> QueryTerms:
     return QueryTerms(tuple(asked), tuple(others), bool(_ASKS_WHAT.search(query)))
 
 
+_SIDE = r"([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3}?)"  # with re.I
+_COMPARED = (
+    re.compile(
+        rf"\b{_SIDE}\s+(?:vs\.?|versus|compared\s+(?:to|with))\s+{_SIDE}(?=\s*(?:[-:?,.;]|$))",
+        re.I,
+    ),
+    re.compile(rf"\bbetween\s+{_SIDE}\s+and\s+{_SIDE}(?=\s*(?:[-:?,.;]|$))", re.I),
+)
+_LEADING = re.compile(r"^(?:(?:what|how|is|are|the|a|an|in|so|and|explain|compare)\s+)+", re.I)
+
+
+def compared(question: str) -> tuple[str, ...]:
+    """The two things a question compares ("supervised vs unsupervised learning",
+    "the difference between CNNs and RNNs"), as written; () when it compares nothing."""
+    said = " ".join(question.split())
+    for pattern in _COMPARED:
+        match = pattern.search(said)
+        if match:
+            sides = tuple(_LEADING.sub("", side).strip() for side in match.groups())
+            if all(sides) and sides[0].lower() != sides[1].lower():
+                return sides
+    return ()
+
+
 def _says(said: str, term: str) -> bool:
     return bool(term) and f" {term} " in f" {said} "
 
