@@ -46,6 +46,24 @@ def test_offline_json_has_the_documented_shape(runner, home) -> None:
     assert result["topics"] == ["prompt-engineering"]
 
 
+def test_offline_json_highlights_the_sentences_that_answer(runner, home) -> None:
+    code, stdout, _ = ask(runner, "What is a lakehouse?", "--offline", "--json")
+    assert code == 0
+    result = json.loads(stdout)
+    highlights = result["highlights"]
+    assert 1 <= len(highlights) <= 3
+    assert all(set(h) == {"text", "n"} for h in highlights)
+    numbers = {s["n"] for s in result["sources"]}
+    assert all(h["n"] in numbers and h["text"] in result["answer"] for h in highlights)
+    assert any("fuses data lakes and warehouses" in h["text"] for h in highlights)
+
+
+def test_answers_from_ollama_have_no_highlights(runner, home, fake_ollama) -> None:
+    fake_ollama.serve_chat("A lakehouse joins lakes and warehouses [1].")
+    result = json.loads(ask(runner, "What is a lakehouse?", "--json")[1])
+    assert result["mode"] == "ollama" and result["highlights"] == []
+
+
 def test_answer_streams_from_ollama_with_sources(runner, home, fake_ollama: FakeOllama) -> None:
     fake_ollama.serve_chat("Few-shot prompting shows the model worked examples [1].")
     code, stdout, stderr = ask(runner, QUESTION)
