@@ -5,6 +5,7 @@ on disk ordering the best passages."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,26 @@ def test_a_reranker_that_does_not_load_is_one_line_and_search_goes_on(
         assert "\n" not in retriever.reranker_error
     finally:
         retriever.close()
+
+
+def doctor_checks(runner) -> dict[str, dict]:
+    from tutor.cli import app
+
+    result = runner.invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 0, result.output  # the reranker is optional
+    return {check["name"]: check for check in json.loads(result.stdout)}
+
+
+def test_doctor_checks_the_reranker_only_when_one_is_set(
+    runner, indexed_settings, cross_encoder_dir, tmp_path, monkeypatch
+) -> None:
+    assert "reranker" not in doctor_checks(runner)
+
+    monkeypatch.setenv("TUTOR_RERANKER", str(cross_encoder_dir))
+    check = doctor_checks(runner)["reranker"]
+    assert check["ok"] and "cross-encoder loaded" in check["detail"]
+
+    monkeypatch.setenv("TUTOR_RERANKER", str(tmp_path / "missing"))
+    check = doctor_checks(runner)["reranker"]
+    assert not check["ok"] and not check["required"]
+    assert check["detail"].startswith(f"reranker {tmp_path / 'missing'} is not a folder")

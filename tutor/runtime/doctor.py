@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from tutor.config import Settings
 from tutor.corpus.catalog import Catalog
 from tutor.corpus.repair import find_drift
+from tutor.corpus.reranker import Reranker
 from tutor.corpus.vectors import VectorStore, describe
 from tutor.errors import TutorError
 from tutor.learner.store import LearnerStore
@@ -199,6 +200,19 @@ def check_questions(settings: Settings) -> Check:
     )
 
 
+def check_reranker(settings: Settings) -> list[Check]:
+    """The cross-encoder set with TUTOR_RERANKER, when one is: does it load?"""
+    if settings.reranker is None:
+        return []
+    reranker = Reranker(settings.reranker)
+    try:
+        reranker.load()
+    except TutorError as error:
+        detail = f"{error}; search re-ranks passages by their sentences instead"
+        return [Check("reranker", False, detail, required=False)]
+    return [Check("reranker", True, f"{reranker.path} (cross-encoder loaded)", required=False)]
+
+
 def run_checks(settings: Settings) -> list[Check]:
     vectors_check = check_vectors(settings)
     return [
@@ -209,4 +223,5 @@ def run_checks(settings: Settings) -> list[Check]:
         check_learner(settings),
         check_questions(settings),
         check_ollama(settings),
+        *check_reranker(settings),
     ]
