@@ -5,12 +5,14 @@ Meaning alone picks sentences *about* the subject, and the study page is full of
 preparing for this certification, the importance of deep learning cannot be overstated").
 A sentence that names what is asked (itself, or through "it"/"they" right after a sentence
 that does) and says what it is or does (a definition, a mechanism, its parts) is
-preferred; one led by a figure of speech, or talking about the exam and its candidates
-when the question does not, is held back.
+preferred, and so is one whose words are rarer in the material (it states particulars);
+one led by a figure of speech, or talking about the exam and its candidates when the
+question does not, is held back.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -18,7 +20,13 @@ from graphs.chat.state import PassageRef
 from tutor.corpus.forms import norm
 from tutor.corpus.glossary import Glossary
 from tutor.corpus.query import compared, defines, query_terms
-from tutor.corpus.sentences import Embed, KeySentence, key_sentences, split_sentences
+from tutor.corpus.sentences import (
+    CARRIES_ON,
+    Embed,
+    KeySentence,
+    key_sentences,
+    split_sentences,
+)
 from tutor.quiz.rhetoric import FIGURATIVE
 
 NAMES_TERM = 0.0
@@ -34,6 +42,9 @@ MAX_OTHER_TERMS = 2
 MIN_TERM_CHARS = 4
 FIGURE = 0.06
 """Less for a sentence with a figure of speech ("the lantern that illuminates ...")."""
+NOT_SIMPLY = re.compile(r"\b(?:is|are|was|were)\s+not\s+(?:simply|merely|just)\b", re.I)
+"""A figure too: "every experiment tracked is not simply a log entry but a rehearsal of
+professional discipline" says what the thing is like, not what it does."""
 ABOUT_THE_EXAM = 0.10
 """Less for a sentence about the exam and its candidates, unless that is what is asked."""
 EXAM_WORDS = re.compile(
@@ -42,8 +53,6 @@ EXAM_WORDS = re.compile(
 PER_PASSAGE = 2
 """At most this many highlights from one passage, so one long passage does not crowd out
 the others."""
-CARRIES_ON = re.compile(r"^(?:it|its|they|their|them|this|these|such)\b", re.I)
-"""A sentence that goes on about the previous sentence's subject."""
 
 
 def highlights(
@@ -69,19 +78,25 @@ def highlights(
             sum(f" {term} " in named for term in others), MAX_OTHER_TERMS
         )
         words = set(re.findall(r"[a-z]+", sentence.lower()))
-        if FIGURATIVE & words:
+        if FIGURATIVE & words or NOT_SIMPLY.search(sentence):
             score -= FIGURE
         if not exam_asked and EXAM_WORDS.search(sentence):
             score -= ABOUT_THE_EXAM
         return score
 
     numbered = [(p["n"], p["text"]) for p in passages]
+    rank = functools.partial(
+        key_sentences,
+        question,
+        numbered,
+        embed=embed,
+        bonus=bonus,
+        specificity=glossary.specificity if glossary is not None else None,
+    )
     sides = compared(question)
     if not sides:
-        return key_sentences(
-            question, numbered, embed=embed, limit=limit, per_passage=PER_PASSAGE, bonus=bonus
-        )
-    ranked = key_sentences(question, numbered, embed=embed, limit=999, per_passage=999, bonus=bonus)
+        return rank(limit=limit, per_passage=PER_PASSAGE)
+    ranked = rank(limit=999, per_passage=999)
     return _with_definitions(ranked, [_names(side, glossary) for side in sides], limit)
 
 

@@ -76,3 +76,48 @@ def test_cached_embed_embeds_each_text_once() -> None:
     cached(["ccc"])  # evicts the least recently used ("b")
     cached(["b"])
     assert seen == ["aa", "b", "ccc", "b"]
+
+
+def test_a_labelled_list_item_is_a_sentence_however_short() -> None:
+    passage = [(1, "- Exam Code: GENAI-ASSOC\n- Exam Questions: 92\n- Vendor: Databricks")]
+    picked = key_sentences("How many exam questions are there?", passage, limit=1)
+    assert picked[0].text == "- Exam Questions: 92"
+
+
+CARRYING_ON = [
+    (
+        1,
+        "MLflow is the backbone of transparency in the platform. "
+        "It allows candidates to log every experiment, track hyperparameters, and measure "
+        "performance metrics across time.",
+    ),
+    (2, "Generative systems thrive on exploration and creativity at enterprise scale."),
+]
+
+
+def test_a_sentence_carrying_on_is_judged_with_the_one_before(embedder) -> None:
+    question = "What can MLflow keep a record of?"
+    picked = key_sentences(question, CARRYING_ON, embed=embedder.embed, limit=1)
+    assert picked[0].text.startswith("It allows candidates to log every experiment")
+    # Read alone, "it" is nothing to the embedder: the carrying-on sentence loses.
+    alone = [(1, CARRYING_ON[0][1].split(". ", 1)[1]), (1, CARRYING_ON[0][1].split(". ")[0])]
+    vectors = embedder.embed([question, alone[0][1], alone[1][1]])
+    assert vectors[1] @ vectors[0] < vectors[2] @ vectors[0]
+
+
+def test_specificity_prefers_the_sentence_stating_particulars() -> None:
+    passages = [
+        (
+            1,
+            "Understanding feedback matters for the exam in many ways. "
+            "Human evaluators rank sampled outputs during feedback collection.",
+        )
+    ]
+    rarity = {"Human": 3.0, "Understanding": 1.0}
+    question = "What about feedback?"
+    plain = key_sentences(question, passages, limit=2)
+    specific = key_sentences(
+        question, passages, limit=2, specificity=lambda s: rarity[s.split()[0]]
+    )
+    assert plain[0].text.startswith("Understanding")  # same words: reading order
+    assert specific[0].text.startswith("Human evaluators")

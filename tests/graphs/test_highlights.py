@@ -93,3 +93,17 @@ def test_highlights_cite_the_passage_they_come_from(embed) -> None:
 def test_without_an_embedder_shared_words_pick_the_sentences() -> None:
     picked = highlights("What does a discriminator judge in a GAN?", GAN, embed=None, glossary=None)
     assert "discriminator that judges" in picked[0].text
+
+
+MLFLOW = passages(
+    "MLflow is the backbone of transparency. It allows candidates to log every experiment, "
+    "track hyperparameters, and measure performance metrics across time. Every experiment "
+    "tracked with MLflow is not simply a log entry but a rehearsal of professional discipline.",
+    "Candidates preparing for the exam should treat MLflow as a habit of mind.",
+)
+
+
+def test_a_sentence_that_says_it_is_read_with_the_one_naming_the_subject(embed) -> None:
+    question = "What does MLflow let you keep track of?"
+    picked = highlights(question, MLFLOW, embed=embed, glossary=glossary_of(MLFLOW))
+    assert picked[0].text.startswith("It allows candidates to log every experiment")

@@ -121,3 +121,19 @@ def test_glosses_come_from_the_opening_of_topic_descriptions() -> None:
     assert glossary.gloss("retrieval-augmented") is None
     assert all(len(g) <= 61 for g in glossary.glosses.values())
     assert Glossary.builtin().gloss("unsupervised learning") is None
+
+
+def test_specificity_is_how_rare_a_sentences_words_are_in_the_material() -> None:
+    material = [
+        "Generative AI matters for the exam and for the profession.",
+        "Generative AI shapes the profession and the exam alike.",
+        "Generative AI in the exam: human evaluators rank sampled outputs.",
+    ]
+    glossary = Glossary.build(material)
+    particular = glossary.specificity("Human evaluators rank sampled outputs.")
+    general = glossary.specificity("Generative AI matters for the profession.")
+    assert particular > general > 0
+    # A word the material never uses is as rare as can be, not an error.
+    assert glossary.specificity("Discriminators") > particular
+    assert glossary.specificity("the and of") == 0.0
+    assert Glossary.builtin().specificity("Human evaluators rank outputs.") == 0.0

@@ -12,13 +12,18 @@ answers the grader's questions about a term:
   written in capitals inside sentences (Unity Catalog), topic keywords, and the field's
   terms with their easily confused siblings;
 - is this a word at all (`is_word`): every word of the material and of the field, so a
-  "typo" that spells another real word ("data lake" for "Delta Lake") is not taken for one.
+  "typo" that spells another real word ("data lake" for "Delta Lake") is not taken for one;
+- how specific is this sentence (`specificity`): how rare its words are in the material,
+  so offline answers can prefer the sentence that states particulars over one that talks
+  about the subject in general words.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -69,6 +74,10 @@ class Glossary:
     glosses: dict[str, str] = field(default_factory=dict)
     """`norm` of a term -> a few words saying what it is, where the material says so (the
     opening of a topic's description: "Unsupervised learning works when no labels exist")."""
+    passages_with: dict[str, int] = field(default_factory=dict)
+    """Stem of a content word -> how many of the material's passages use it."""
+    passages: int = 0
+    """How many passages of the material the glossary was built from."""
 
     @classmethod
     def builtin(cls) -> Glossary:
@@ -151,6 +160,16 @@ class Glossary:
     def is_word(self, word: str) -> bool:
         return stem(word.lower()) in self.vocabulary
 
+    def specificity(self, sentence: str) -> float:
+        """The mean inverse passage frequency of the sentence's content words (0 without
+        material): high for "human evaluators rank outputs", low for "the importance of
+        this cannot be overstated"."""
+        found = _content_stems(sentence)
+        if not found or not self.passages:
+            return 0.0
+        rarity = [math.log((self.passages + 1) / (self.passages_with.get(w, 0) + 1)) for w in found]
+        return sum(rarity) / len(rarity)
+
 
 class _Builder:
     def __init__(self) -> None:
@@ -161,6 +180,8 @@ class _Builder:
         self.siblings: dict[str, set[str]] = {}
         self.vocabulary: set[str] = set()
         self.glosses: dict[str, str] = {}
+        self.passages_with: Counter[str] = Counter()
+        self.passages = 0
 
     def add_field(self) -> None:
         for acronym, longs in ACRONYMS.items():
@@ -214,6 +235,8 @@ class _Builder:
     def add_text(self, text: str, *, vocabulary: bool = True) -> None:
         if vocabulary:
             self.vocabulary.update(stem(w) for w in words(text) if len(w) >= 2)
+            self.passages_with.update(set(_content_stems(text)))
+            self.passages += 1
         flat = " ".join(text.split())
         for match in _LONG_THEN_ACR.finditer(flat):
             long = defining_words(match.group(1).split(), match.group(2))
@@ -248,7 +271,13 @@ class _Builder:
             siblings={k: frozenset(v) for k, v in self.siblings.items()},
             vocabulary=frozenset(self.vocabulary),
             glosses=dict(self.glosses),
+            passages_with=dict(self.passages_with),
+            passages=self.passages,
         )
+
+
+def _content_stems(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if len(w) > 2 and w not in STOPWORDS]
 
 
 def _headless(long: str) -> set[str]:

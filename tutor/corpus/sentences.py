@@ -16,8 +16,17 @@ from tutor.text import lexical_terms
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "Mr.", "Dr.", "Fig.", "No.")
 
-_LABELLED = re.compile(r"^[A-Z][\w ]{2,30}:\s*\S")
-"""A short labelled fact ("Exam Questions: 92") is a sentence too, however short."""
+_LABELLED = re.compile(r"^(?:[-*]\s+)?[A-Z][\w ]{2,30}:\s*\S")
+"""A short labelled fact ("Exam Questions: 92", in a list or not) is a sentence too,
+however short."""
+
+CARRIES_ON = re.compile(r"^(?:it|its|they|their|them|this|these|such)\b", re.I)
+"""A sentence that goes on about the previous sentence's subject ("It allows ...")."""
+SPECIFIC_WEIGHT = 0.03
+"""For a sentence whose words are rarer in the material than its neighbours' (per standard
+deviation among the candidates): "human evaluators rank outputs" over "understanding RLHF
+is both a technical and philosophical imperative". Chosen on the tuning questions
+(benchmarks/retrieval_eval.py, answer@3)."""
 
 Embed = Callable[[list[str]], np.ndarray]
 """Unit-length vectors for texts, one row each (the tutor's embedder)."""
@@ -82,32 +91,44 @@ def key_sentences(
     limit: int = 3,
     per_passage: int = 2,
     bonus: Callable[[str], float] | None = None,
+    specificity: Callable[[str], float] | None = None,
 ) -> list[KeySentence]:
     """The sentences (from numbered passages) that bear most on the question, best first.
 
-    Meaning (cosine of sentence and question vectors) leads when an embedder is at hand;
-    shared content words add to it and carry the ranking alone without one. `bonus` adds
-    (or takes away) a score of its own per sentence.
+    Meaning (cosine of sentence and question vectors) leads when an embedder is at hand; a
+    sentence that carries on the one before ("It allows candidates to log every
+    experiment") is also judged read together with it, since "it" means nothing to the
+    embedder. Shared content words add to it and carry the ranking alone without one.
+    `bonus` adds (or takes away) a score of its own per sentence; `specificity` (how rare a
+    sentence's words are in the material) favours the sentences that state particulars.
     """
-    candidates = [
-        (n, sentence)
-        for n, text in passages
-        for sentence in split_sentences(text)
-        if len(sentence.split()) >= 5 or _LABELLED.match(sentence)
-    ]
+    candidates: list[tuple[int, str, str | None]] = []
+    for n, text in passages:
+        previous = None
+        for sentence in split_sentences(text):
+            if len(sentence.split()) >= 5 or _LABELLED.match(sentence):
+                read_with = (
+                    f"{previous} {sentence}" if previous and CARRIES_ON.match(sentence) else None
+                )
+                candidates.append((n, sentence, read_with))
+            previous = sentence
     if not candidates:
         return []
-    overlap = np.array([_word_overlap(question, s) for _, s in candidates], dtype=np.float32)
+    texts = [s for _, s, _ in candidates]
+    overlap = np.array([_word_overlap(question, s) for s in texts], dtype=np.float32)
     scores = overlap
     if embed is not None:
-        vectors = embed([question] + [s for _, s in candidates])
-        scores = vectors[1:] @ vectors[0] + 0.15 * overlap
+        scores = _similarities(question, candidates, embed) + 0.15 * overlap
     if bonus is not None:
-        scores = scores + np.array([bonus(s) for _, s in candidates], dtype=np.float32)
+        scores = scores + np.array([bonus(s) for s in texts], dtype=np.float32)
+    if specificity is not None:
+        rarity = np.array([specificity(s) for s in texts], dtype=np.float32)
+        spread = float(rarity.std()) or 1.0
+        scores = scores + SPECIFIC_WEIGHT * (rarity - rarity.mean()) / spread
     picked: list[KeySentence] = []
     taken: dict[int, int] = {}
     for index in np.argsort(-scores, kind="stable"):
-        n, sentence = candidates[int(index)]
+        n, sentence, _ = candidates[int(index)]
         if taken.get(n, 0) >= per_passage:
             continue
         taken[n] = taken.get(n, 0) + 1
@@ -115,6 +136,21 @@ def key_sentences(
         if len(picked) == limit:
             break
     return picked
+
+
+def _similarities(
+    question: str, candidates: list[tuple[int, str, str | None]], embed: Embed
+) -> np.ndarray:
+    """Each sentence's cosine to the question; a carrying-on sentence's is the better of
+    its own and that of it read with the sentence before."""
+    vectors = embed([question] + [s for _, s, _ in candidates])
+    scores = vectors[1:] @ vectors[0]
+    carried = [(k, read_with) for k, (_, _, read_with) in enumerate(candidates) if read_with]
+    if carried:
+        together = embed([read_with for _, read_with in carried]) @ vectors[0]
+        for (k, _), score in zip(carried, together, strict=True):
+            scores[k] = max(scores[k], score)
+    return scores
 
 
 def _word_overlap(question: str, sentence: str) -> float:
