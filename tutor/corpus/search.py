@@ -17,7 +17,7 @@ from tutor.corpus.embeddings import Embedder
 from tutor.corpus.glossary import Glossary
 from tutor.corpus.query import QueryTerms, defines, query_terms
 from tutor.corpus.reranker import Reranker
-from tutor.corpus.sentences import CachedEmbed, split_sentences
+from tutor.corpus.sentences import CachedEmbed, readings, split_sentences
 from tutor.corpus.vectors import VectorStore
 from tutor.errors import EmptyIndexError, IndexMismatchError, TutorError
 from tutor.text import citation
@@ -275,14 +275,22 @@ class HybridRetriever:
         return [head[n] for n in order] + tail
 
     def _best_sentences(self, texts: list[str], wordings: list[np.ndarray]) -> list[float]:
-        sentences = [
-            [s for s in split_sentences(t) if len(s.split()) >= MIN_SENTENCE_WORDS] or [t]
-            for t in texts
-        ]
-        vectors = self.sentence_embed([s for group in sentences for s in group])
+        """Each passage's best sentence's similarity to the question; a sentence saying
+        "it" counts read with the one before too."""
+        groups = []
+        for text in texts:
+            found = [
+                reading
+                for sentence, read_with in readings(split_sentences(text))
+                if len(sentence.split()) >= MIN_SENTENCE_WORDS
+                for reading in (sentence, read_with)
+                if reading
+            ]
+            groups.append(found or [text])
+        vectors = self.sentence_embed([s for group in groups for s in group])
         scores = (vectors @ np.stack(wordings).T).max(axis=1)
         best, start = [], 0
-        for group in sentences:
+        for group in groups:
             best.append(round(float(scores[start : start + len(group)].max()), 6))
             start += len(group)
         return best

@@ -75,6 +75,15 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+def readings(sentences: list[str]) -> list[tuple[str, str | None]]:
+    """Each sentence with how it reads together with the one before when it carries on
+    from it ("MLflow is ... It allows ..."), else None: "it" means nothing to an embedder."""
+    return [
+        (sentence, f"{sentences[n - 1]} {sentence}" if n and CARRIES_ON.match(sentence) else None)
+        for n, sentence in enumerate(sentences)
+    ]
+
+
 @dataclass(frozen=True)
 class KeySentence:
     passage: int
@@ -102,16 +111,12 @@ def key_sentences(
     `bonus` adds (or takes away) a score of its own per sentence; `specificity` (how rare a
     sentence's words are in the material) favours the sentences that state particulars.
     """
-    candidates: list[tuple[int, str, str | None]] = []
-    for n, text in passages:
-        previous = None
-        for sentence in split_sentences(text):
-            if len(sentence.split()) >= 5 or _LABELLED.match(sentence):
-                read_with = (
-                    f"{previous} {sentence}" if previous and CARRIES_ON.match(sentence) else None
-                )
-                candidates.append((n, sentence, read_with))
-            previous = sentence
+    candidates = [
+        (n, sentence, read_with)
+        for n, text in passages
+        for sentence, read_with in readings(split_sentences(text))
+        if len(sentence.split()) >= 5 or _LABELLED.match(sentence)
+    ]
     if not candidates:
         return []
     texts = [s for _, s, _ in candidates]
