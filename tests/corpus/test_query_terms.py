@@ -56,6 +56,11 @@ def test_a_question_naming_no_term_is_left_as_it_is() -> None:
         ("The lakehouse model—a hybrid architecture joining lakes and warehouses.", "lakehouse"),
         ("Supervised learning (learning from labelled examples) maps inputs to outputs.",
          "supervised learning"),
+        # Naming it, with the function word the text chose (the glossary's "from").
+        ("The integration of reinforcement learning with human feedback, commonly known "
+         "as RLHF, changed chat models.", "reinforcement learning from human feedback"),
+        ("Low-rank adaptation, also called LoRA, trains small matrices.",
+         "low-rank adaptation"),
     ],
 )  # fmt: skip
 def test_sentences_that_say_what_a_term_is_or_does_define_it(sentence, term) -> None:

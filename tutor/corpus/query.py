@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.corpus.forms import acronym_key, norm
+from tutor.corpus.forms import FUNCTION_WORDS, acronym_key, norm
 from tutor.corpus.glossary import Glossary
 
 _ACRONYM_TOKEN = re.compile(r"\b[A-Za-z][A-Za-z-]*[A-Z][A-Za-z-]*s?\b|\b[A-Z]{2,}s?\b")
@@ -25,6 +25,7 @@ DEFINING_VERBS = (
 )
 """Verbs that, right after a term, make the sentence say what it is or does."""
 DASHES = "\u2014|\u2013"
+NAMED_AS = r"(?:commonly\s+|also\s+|often\s+|usually\s+)?(?:known\s+as|called|referred\s+to\s+as)\b"
 
 
 _ASKS_WHAT = re.compile(
@@ -114,13 +115,24 @@ _LAST_LEAD = (
 resonance."""
 
 
+_FUNCTION_WORD = "(?:" + "|".join(sorted(FUNCTION_WORDS)) + ")"
+
+
+def _term_pattern(term: str) -> str:
+    """The term as a pattern in which its function words may vary, as the glossary treats
+    them: reinforcement learning *from* human feedback is written *with* too."""
+    return r"\s+".join(
+        _FUNCTION_WORD if word in FUNCTION_WORDS else re.escape(word) for word in term.split()
+    )
+
+
 def defines(sentence: str, terms: tuple[str, ...]) -> bool:
     """Whether the sentence says what one of the terms is or does: the term as its subject
     followed by a defining verb ("A GAN consists of ...", "Q-learning learns ..."), or set
     off by an apposition ("the lakehouse model—a hybrid architecture ...")."""
     lowered = " ".join(sentence.lower().split())
     for term in terms:
-        name = re.escape(term)
+        name = _term_pattern(term)
         subject = rf"^(?:{_LEAD}{{0,3}}?{_LAST_LEAD})?(?:the\s+|an?\s+)?{_LAST_LEAD}?{name}(?:e?s)?"
         aside = r"(?:\s*\([^)]*\))?,?\s+(?:\w+\s+)?"
         # "The lakehouse is not a metaphorical abstraction" says what it is not: rhetoric.
@@ -130,5 +142,8 @@ def defines(sentence: str, terms: tuple[str, ...]) -> bool:
             rf"{name}(?:e?s)?(?:\s+\w+)?(?:\s*\([^)]*\))?\s*(?:{DASHES}|:|,| - )\s*(?:an?|the)\s"
         )
         if re.search(apposition, lowered):
+            return True
+        # Naming it: "reinforcement learning with human feedback, commonly known as RLHF".
+        if re.search(rf"{name}(?:e?s)?,?\s+{NAMED_AS}", lowered):
             return True
     return False
