@@ -181,6 +181,7 @@ class TutorContext:
     def _complete(self) -> TutorContext:
         settings = self.settings
         retriever = shared_retriever(settings) if self.retriever is None else self.retriever
+        use_settings(retriever, settings)
         embed = self.embed
         if embed is None and isinstance(retriever, HybridRetriever):
             embed = retriever.sentence_embed  # one cache for search's re-ranking and answers
@@ -207,6 +208,12 @@ def shared_retriever(settings: Settings) -> HybridRetriever:
     return _open_retriever(
         settings.data_dir, settings.chroma_url, settings.chroma_collection, settings.embedding_model
     )
+
+
+def use_settings(retriever: Retriever | None, settings: Settings) -> None:
+    """Make the (shared) retriever search as the settings say: with their reranker."""
+    if isinstance(retriever, HybridRetriever):
+        retriever.use_reranker(settings.reranker)
 
 
 @functools.cache

@@ -43,7 +43,16 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir("study-tutor", appauthor=False)) / "config.toml"
 
 
-SAVED_SETTINGS = ("ollama_host", "ollama_model", "socratic", "learner", "offline", "exam_date")
+SAVED_SETTINGS = (
+    "ollama_host",
+    "ollama_model",
+    "socratic",
+    "learner",
+    "offline",
+    "exam_date",
+    "query_rewrite",
+    "reranker",
+)
 """What the app's Settings screen may write to the config file."""
 
 
@@ -209,7 +218,7 @@ def save_settings(changes: dict[str, Any]) -> Path:
             current = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise TutorError(f"cannot read the config file {path}: {error}") from None
-    current.update(changes)
+    current.update({k: str(v) if isinstance(v, Path) else v for k, v in changes.items()})
     # None clears a setting (TOML has no null): the default applies again.
     current = {key: value for key, value in current.items() if value is not None}
     partial = path.with_suffix(".toml.partial")

@@ -150,3 +150,39 @@ def test_doctor_checks_the_reranker_only_when_one_is_set(
     check = doctor_checks(runner)["reranker"]
     assert not check["ok"] and not check["required"]
     assert check["detail"].startswith(f"reranker {tmp_path / 'missing'} is not a folder")
+
+
+def test_answers_search_with_the_reranker_set_and_stop_when_it_is_unset(
+    runner, home, embedder, cross_encoder_dir, monkeypatch
+) -> None:
+    from graphs.context import shared_retriever
+    from tutor.cli import app
+    from tutor.config import Settings
+
+    question = "How does Unity Catalog govern data?"
+    settings = Settings()  # the copy of the indexed data dir this test writes to
+
+    def cited() -> list[tuple[str, list[int]]]:
+        result = runner.invoke(app, ["ask", "--offline", "--json", question])
+        assert result.exit_code == 0, result.output
+        return [(s["heading"], s["lines"]) for s in json.loads(result.stdout)["sources"]]
+
+    def searched(reranker: Path | None, k: int) -> list[tuple[str, list[int]]]:
+        retriever = HybridRetriever.open(
+            settings.model_copy(update={"reranker": reranker}), embedder
+        )
+        try:
+            return [(p.heading, list(p.span)) for p in retriever.search(question, k=k)]
+        finally:
+            retriever.close()
+
+    monkeypatch.setenv("TUTOR_RERANKER", str(cross_encoder_dir))
+    with_model = cited()
+    assert with_model == searched(cross_encoder_dir, len(with_model))
+    assert with_model != searched(None, len(with_model))  # the cross-encoder's order
+    # The process's shared retriever follows the settings in use: unset, no reranker.
+    retriever = shared_retriever(settings)
+    assert retriever.reranker is not None and retriever.reranker.path == cross_encoder_dir
+    monkeypatch.delenv("TUTOR_RERANKER")
+    assert cited() == searched(None, len(with_model))
+    assert retriever.reranker is None

@@ -264,3 +264,42 @@ def test_an_exam_date_in_the_environment_is_shown_and_said_to_win(
             assert note.display and "TUTOR_EXAM_DATE" in str(note.content)
 
     run(scenario)
+
+
+def test_search_settings_save_and_the_reranker_is_used_from_the_next_search(
+    data_dir: Path, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    fake_ollama.serve_tags(["llama3.2"])
+    folder = tmp_path / "my-cross-encoder"
+    app = TutorApp(chat=TutorChat.open(Settings()))
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_settings(pilot, app)
+            assert fits(screen)
+            assert not app.services.settings.query_rewrite
+            await pilot.click("#query-rewrite")
+            await type_into(pilot, "#reranker", str(folder))
+            await pilot.press("ctrl+s")
+            # A folder that is not there is refused in one line, and nothing is saved.
+            await until(pilot, lambda: bool(notes(app, "error")))
+            [error] = notes(app, "error")
+            assert "is not a folder" in error.message and "\n" not in error.message
+            assert not config_path().exists()
+
+            folder.mkdir()
+            await pilot.press("ctrl+s")
+            await until(pilot, config_path().exists)
+            assert saved() == {"query_rewrite": True, "reranker": str(folder)}
+            await until(pilot, lambda: app.services.settings.query_rewrite)
+            retriever = app.services.chat.context.retriever
+            await until(pilot, lambda: retriever.reranker is not None)
+            assert retriever.reranker.path == folder
+
+            await type_into(pilot, "#reranker", "")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: "reranker" not in saved())
+            await until(pilot, lambda: retriever.reranker is None)
+            assert fits(screen)
+
+    run(scenario)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -133,6 +134,7 @@ class HybridRetriever:
         """A cross-encoder that orders the best passages instead of their sentences."""
         self.reranker_error: str | None = None
         """Why the configured cross-encoder is not in use (it failed to load)."""
+        self._reranker_path = reranker.path if reranker is not None else None
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> HybridRetriever:
@@ -143,8 +145,20 @@ class HybridRetriever:
         if built_with != settings.embedding_model:
             raise IndexMismatchError(built_with, settings.embedding_model)
         vectors = VectorStore(settings, create=False)
-        reranker = Reranker(settings.reranker) if settings.reranker else None
-        return cls(catalog, vectors, embedder or Embedder(settings.embedding_model), reranker)
+        retriever = cls(catalog, vectors, embedder or Embedder(settings.embedding_model))
+        retriever.use_reranker(settings.reranker)
+        return retriever
+
+    def use_reranker(self, path: Path | None) -> None:
+        """Order the best passages with the cross-encoder in the folder `path` from the next
+        search on (None: by their sentences). Setting the same folder again changes nothing,
+        so one that failed to load is not tried again every turn."""
+        wanted = Path(path).expanduser() if path else None
+        if wanted == self._reranker_path:
+            return
+        self._reranker_path = wanted
+        self.reranker = Reranker(wanted) if wanted is not None else None
+        self.reranker_error = None
 
     def close(self) -> None:
         self.catalog.close()

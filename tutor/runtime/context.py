@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from langchain_core.language_models import BaseChatModel
 
-from graphs.context import TutorContext
+from graphs.context import TutorContext, use_settings
 from tutor.config import Settings
 from tutor.llm import build_chat_model, server_status
 
@@ -59,6 +59,7 @@ def reconnected(context: TutorContext, settings: Settings | None = None) -> Tuto
     to see whether Ollama is back), with `settings` and their learner. Blocks on the
     network."""
     settings = settings or context.settings
+    use_settings(context.retriever, settings)
     model, reason = choose_model(settings)
     return replace(
         context,

@@ -256,7 +256,7 @@ class TutorApp(App):
             ("Library", "The study material and its index; reindex (F5)", "library"),
             (
                 "Settings",
-                "Ollama host and model, Socratic mode, learner, offline, exam date (F6)",
+                "Ollama host and model, Socratic mode, learner, offline, exam date, search (F6)",
                 "settings",
             ),
             ("Exam", "The exam's blueprint: coverage and readiness (F7)", "exam"),

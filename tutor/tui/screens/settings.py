@@ -1,5 +1,6 @@
 """The settings (F6): Ollama host and model (pick an installed one or pull one), Socratic
-mode, learner, offline mode, the exam date. Saved to the config file and used at once; the
+mode, learner, offline mode, the exam date, and how search works (the model's search
+queries, a cross-encoder reranker on disk). Saved to the config file and used at once; the
 environment still wins over the file, and the screen says where it does."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tutor.tui.screens.settings_changes import (
     kept,
     overridden,
     read_exam_date,
+    read_folder,
 )
 from tutor.tui.services import model_matches
 from tutor.tui.widgets.settings_learner import LearnerPicker
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
 SOCRATIC_HINT = "hints and a question back, not the answer, in new chats"
 OFFLINE_HINT = "never call Ollama: answers quote the material"
 EXAM_DATE_HINT = "YYYY-MM-DD or empty; Readiness (F7) forecasts for it"
+QUERY_REWRITE_HINT = "model's queries"
+"""The model words 2-3 searches in the material's terms (one more call per question)."""
+RERANKER_HINT = "reranker folder (none)"
+"""A cross-encoder's folder on disk that re-orders the best passages; empty for none."""
 
 
 class SettingsScreen(TutorScreen):
@@ -82,6 +88,13 @@ class SettingsScreen(TutorScreen):
                 yield Input(placeholder="YYYY-MM-DD", compact=True, max_length=10, id="exam-date")
                 yield Label(EXAM_DATE_HINT, classes="hint")
             yield self._env_note("exam_date")
+            with Horizontal(classes="row"):
+                yield Label("Search", classes="field")
+                yield Switch(id="query-rewrite")
+                yield Label(QUERY_REWRITE_HINT, id="query-rewrite-hint")
+                yield Input(placeholder=RERANKER_HINT, compact=True, id="reranker")
+            yield self._env_note("query_rewrite")
+            yield self._env_note("reranker")
             with Horizontal(id="save-row"):
                 yield Button("Save", variant="primary", compact=True, id="save")
                 yield Static("loading…", id="now", markup=False)
@@ -107,6 +120,8 @@ class SettingsScreen(TutorScreen):
         self.query_one("#socratic", Switch).value = settings.socratic
         self.query_one("#offline", Switch).value = settings.offline
         self._show_exam_date(settings.exam_date)
+        self.query_one("#query-rewrite", Switch).value = settings.query_rewrite
+        self.query_one("#reranker", Input).value = str(settings.reranker or "")
         self.query_one("#paths", Static).update(
             f"Data dir     {settings.data_dir}\nConfig file  {config_path()}"
         )
@@ -232,6 +247,8 @@ class SettingsScreen(TutorScreen):
             "learner": self.query_one(LearnerPicker).chosen,
             "offline": self.query_one("#offline", Switch).value,
             "exam_date": read_exam_date(self.query_one("#exam-date", Input).value),
+            "query_rewrite": self.query_one("#query-rewrite", Switch).value,
+            "reranker": read_folder(self.query_one("#reranker", Input).value),
         }
 
     @on(Button.Pressed, "#save")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pydantic import AliasChoices, ValidationError
@@ -52,6 +53,9 @@ def check_valid(current: Settings, changes: dict[str, Any]) -> None:
     """Raise a one-line TutorError if `changes` would not make valid settings."""
     if "ollama_host" in changes and not str(changes["ollama_host"]).strip():
         raise TutorError("the Ollama host is empty: give host:port, e.g. 127.0.0.1:11434")
+    folder = changes.get("reranker")
+    if folder is not None and not Path(folder).is_dir():
+        raise TutorError(f"reranker {folder} is not a folder: give a cross-encoder's folder")
     try:
         Settings(**kept(current), **changes)
     except ValidationError as error:
@@ -69,3 +73,9 @@ def read_exam_date(text: str) -> date | None:
     """The exam date typed in the form: None when empty, a one-line TutorError when it is
     not a date."""
     return parse_exam_date(text) if text.strip() else None
+
+
+def read_folder(text: str) -> Path | None:
+    """A folder typed in the form: None when empty (that it is a folder is checked before
+    saving; whether it holds a model, when it is used and by `tutor doctor`)."""
+    return Path(text.strip()).expanduser() if text.strip() else None
