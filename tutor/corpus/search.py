@@ -121,7 +121,6 @@ class HybridRetriever:
         catalog: Catalog,
         vectors: VectorStore,
         embedder: Embedder,
-        reranker: Reranker | None = None,
     ) -> None:
         self.catalog = catalog
         self.vectors = vectors
@@ -130,11 +129,12 @@ class HybridRetriever:
         self.sentence_embed = CachedEmbed(embedder.embed)
         """Sentence vectors, remembered: the re-ranking and offline answers share them."""
         self._glossary: tuple[object, Glossary] | None = None
-        self.reranker = reranker
-        """A cross-encoder that orders the best passages instead of their sentences."""
+        self.reranker: Reranker | None = None
+        """A cross-encoder that orders the best passages instead of their sentences
+        (`use_reranker`)."""
         self.reranker_error: str | None = None
         """Why the configured cross-encoder is not in use (it failed to load)."""
-        self._reranker_path = reranker.path if reranker is not None else None
+        self._reranker_path: Path | None = None
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> HybridRetriever:
