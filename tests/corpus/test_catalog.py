@@ -6,7 +6,8 @@ import sqlite3
 
 import pytest
 
-from tutor.corpus.catalog import SCHEMA_VERSION, Catalog, FileRecord, migrate
+from tutor.corpus.catalog import Catalog, FileRecord
+from tutor.corpus.catalog_schema import SCHEMA_VERSION, migrate
 from tutor.corpus.chunking import chunk_document
 from tutor.corpus.documents import load_document
 from tutor.errors import StoreVersionError
@@ -25,7 +26,7 @@ def test_migrations_run_once_and_are_recorded():
     migrate(db)  # a second open changes nothing
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     names = [row[0] for row in db.execute("SELECT name FROM migrations")]
-    assert names == ["_m001_index", "_m002_objectives"]
+    assert names == ["_m001_index", "_m002_objectives", "_m003_sentence_vectors"]
 
 
 def test_a_newer_schema_is_refused_untouched(tmp_path):

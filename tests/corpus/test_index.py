@@ -13,6 +13,7 @@ from tutor.corpus.catalog import Catalog
 from tutor.corpus.embeddings import resolve_model_path
 from tutor.corpus.index import Indexer
 from tutor.corpus.lock import IndexLock
+from tutor.corpus.sentences import reading_texts
 from tutor.corpus.topics import load_topics
 from tutor.corpus.vectors import VectorStore
 from tutor.errors import IndexBusyError, IndexMismatchError
@@ -63,6 +64,17 @@ def profiles(settings: Settings) -> int:
     return len(load_topics(settings.topics_path).topics) + len(objectives_of(settings))
 
 
+def sentences_of(settings: Settings, ids: set[str] | None = None) -> int:
+    """Texts embedded for the chunks' sentences (each sentence, and each carrying-on one
+    read with the one before)."""
+    catalog = Catalog(settings.catalog_path)
+    try:
+        records = catalog.records(ids if ids is not None else catalog.chunk_ids())
+    finally:
+        catalog.close()
+    return sum(len(reading_texts(r.text)) for r in records.values())
+
+
 def test_full_index_of_the_corpus(settings, corpus_copy, counting_embedder):
     summary = Indexer(settings, counting_embedder).run([corpus_copy])
 
@@ -71,8 +83,11 @@ def test_full_index_of_the_corpus(settings, corpus_copy, counting_embedder):
     assert summary.skipped == []
     state = assert_consistent(settings)
     assert len(state["catalog"]) == summary.chunks_added
-    # every chunk embedded once, plus the topic descriptions and the exam's objectives
-    assert counting_embedder.texts_embedded == summary.chunks_added + profiles(settings)
+    # every chunk and its sentences embedded once, plus the topic descriptions and the
+    # exam's objectives
+    assert counting_embedder.texts_embedded == (
+        summary.chunks_added + sentences_of(settings) + profiles(settings)
+    )
 
 
 def test_unchanged_files_cost_no_embedding(settings, corpus_copy, counting_embedder):
@@ -99,11 +114,13 @@ def test_an_edited_paragraph_re_embeds_only_its_chunk(settings, corpus_copy, cou
 
     assert (summary.files_indexed, summary.chunks_added, summary.chunks_removed) == (1, 1, 1)
     assert summary.chunks_unchanged == len(before["catalog"]) - 1
-    # the one changed chunk, plus the topics and objectives it is tagged against
-    assert counting_embedder.texts_embedded == 1 + profiles(settings)
     after = assert_consistent(settings)
     changed = set(after["catalog"]) ^ set(before["catalog"])
     assert len(changed) == 2
+    new = set(after["catalog"]) - set(before["catalog"])
+    # the one changed chunk and its sentences, plus the topics and objectives it is tagged
+    # against
+    assert counting_embedder.texts_embedded == 1 + sentences_of(settings, new) + profiles(settings)
 
 
 def test_inserted_lines_shift_citations_without_re_embedding(settings, corpus_copy, embedder):

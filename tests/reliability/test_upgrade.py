@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tutor.cli import app
-from tutor.corpus import catalog
+from tutor.corpus import catalog_schema as catalog
 from tutor.learner import schema as learner
 
 FIXTURES = Path(__file__).parent / "fixtures"

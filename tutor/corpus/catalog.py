@@ -6,82 +6,22 @@ them in step. Chroma is reconciled against this catalog, which is the source of 
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from tutor import storage
+from tutor.corpus.catalog_schema import SCHEMA_VERSION, migrate
 from tutor.corpus.chunking import Chunk
 from tutor.errors import TutorError
 from tutor.text import HEADING_SEPARATOR, lexical_terms
-
-
-def _m001_index(db: sqlite3.Connection) -> None:
-    storage.run_script(
-        db,
-        """
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE files (
-            path TEXT PRIMARY KEY,          -- absolute, resolved
-            source TEXT NOT NULL,           -- as cited to the learner
-            root TEXT NOT NULL,             -- the indexed folder (or file) it was found under
-            sha256 TEXT NOT NULL,
-            size INTEGER NOT NULL,
-            indexed_at REAL NOT NULL
-        );
-        CREATE TABLE chunks (
-            rowid INTEGER PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
-            ordinal INTEGER NOT NULL,
-            source TEXT NOT NULL,
-            heading TEXT NOT NULL,          -- the whole heading path, for citations
-            section TEXT NOT NULL,          -- the innermost heading, for the lexical index
-            text TEXT NOT NULL,
-            span_start INTEGER NOT NULL,
-            span_end INTEGER NOT NULL,
-            span_unit TEXT NOT NULL,
-            content_hash TEXT NOT NULL,
-            topics TEXT                     -- JSON list; NULL until embedded and tagged
-        );
-        CREATE INDEX chunks_path ON chunks(path);
-        CREATE INDEX chunks_pending ON chunks(id) WHERE topics IS NULL;
-        CREATE VIRTUAL TABLE chunks_fts USING fts5(
-            section, text, content='chunks', content_rowid='rowid',
-            tokenize='porter unicode61 remove_diacritics 2'
-        );
-        -- Triggers keep the lexical index in step with the chunks in every transaction.
-        -- Only the innermost heading is indexed: the outer ones (a document title) would
-        -- make every chunk match the title's words.
-        CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
-            INSERT INTO chunks_fts(rowid, section, text) VALUES (new.rowid, new.section, new.text);
-        END;
-        CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
-            INSERT INTO chunks_fts(chunks_fts, rowid, section, text)
-            VALUES ('delete', old.rowid, old.section, old.text);
-        END;
-        CREATE TRIGGER chunks_au AFTER UPDATE OF section, text ON chunks BEGIN
-            INSERT INTO chunks_fts(chunks_fts, rowid, section, text)
-            VALUES ('delete', old.rowid, old.section, old.text);
-            INSERT INTO chunks_fts(rowid, section, text) VALUES (new.rowid, new.section, new.text);
-        END;
-        """,
-    )
-
-
-def _m002_objectives(db: sqlite3.Connection) -> None:
-    # The exam objectives a chunk supports (JSON list), written with its topics; existing
-    # chunks get theirs when the index next maps them (the mapping digest differs).
-    db.execute("ALTER TABLE chunks ADD COLUMN objectives TEXT")
-
-
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_index, _m002_objectives]
-"""Forward-only schema steps; the schema version is how many have run."""
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -107,11 +47,6 @@ class FileRecord:
     source: str
     root: str
     sha256: str
-
-
-def migrate(db: sqlite3.Connection) -> None:
-    """Bring the schema up to date; refuse a database written by a newer tutor."""
-    storage.migrate(db, MIGRATIONS, "the catalog")
 
 
 class Catalog:
@@ -205,6 +140,11 @@ class Catalog:
         """Chunks stored but not yet embedded and tagged (an index run was interrupted)."""
         return {row[0] for row in self.db.execute("SELECT id FROM chunks WHERE topics IS NULL")}
 
+    def unsentenced_ids(self) -> set[str]:
+        """Chunks whose sentences have no stored vectors (indexed by an older tutor)."""
+        rows = self.db.execute("SELECT id FROM chunks WHERE sentence_vectors IS NULL")
+        return {row[0] for row in rows}
+
     def count_chunks(self) -> int:
         return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
@@ -272,14 +212,24 @@ class Catalog:
         return removed
 
     def set_tags(
-        self, topics_by_id: dict[str, list[str]], objectives_by_id: dict[str, list[str]]
+        self,
+        topics_by_id: dict[str, list[str]],
+        objectives_by_id: dict[str, list[str]],
+        sentences_by_id: dict[str, np.ndarray] | None = None,
     ) -> None:
-        """Record chunks' topics and the exam objectives they support; they are then done."""
+        """Record chunks' topics, the exam objectives they support and their sentences'
+        vectors (kept as they were for chunks given none); they are then done."""
         with self.transaction():
             self.db.executemany(
-                "UPDATE chunks SET topics = ?, objectives = ? WHERE id = ?",
+                "UPDATE chunks SET topics = ?, objectives = ?,"
+                " sentence_vectors = coalesce(?, sentence_vectors) WHERE id = ?",
                 [
-                    (json.dumps(topics), json.dumps(objectives_by_id.get(chunk_id, [])), chunk_id)
+                    (
+                        json.dumps(topics),
+                        json.dumps(objectives_by_id.get(chunk_id, [])),
+                        _packed((sentences_by_id or {}).get(chunk_id)),
+                        chunk_id,
+                    )
                     for chunk_id, topics in topics_by_id.items()
                 ],
             )
@@ -312,6 +262,24 @@ class Catalog:
             )
             for row in rows:
                 found[row[0]] = ChunkRecord(*row[:7], json.loads(row[7] or "[]"), row[8])
+        return found
+
+    def sentence_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """The stored sentence vectors (float32 rows) of those chunks that have them."""
+        ids = list(ids)
+        found: dict[str, np.ndarray] = {}
+        try:
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                rows = self.db.execute(
+                    f"SELECT id, sentence_vectors FROM chunks WHERE id IN ({marks})"
+                    " AND sentence_vectors IS NOT NULL",
+                    batch,
+                )
+                found.update((chunk_id, _unpacked(blob)) for chunk_id, blob in rows)
+        except sqlite3.OperationalError:  # an older schema, read before it is migrated
+            return {}
         return found
 
     def objective_chunks(self) -> dict[str, list[str]]:
@@ -371,3 +339,16 @@ class Catalog:
         if not kept and any(counts.values()):
             kept = [min((t for t in terms if counts[t]), key=counts.__getitem__)]
         return kept
+
+
+def _packed(vectors: np.ndarray | None) -> bytes | None:
+    """Half precision: sentence similarities need three decimals, and it halves the size."""
+    if vectors is None:
+        return None
+    out = io.BytesIO()
+    np.save(out, np.asarray(vectors, dtype=np.float16), allow_pickle=False)
+    return out.getvalue()
+
+
+def _unpacked(blob: bytes) -> np.ndarray:
+    return np.load(io.BytesIO(blob), allow_pickle=False).astype(np.float32)

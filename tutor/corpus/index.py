@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from tutor.config import Settings
 from tutor.corpus.blueprint import load_blueprint
 from tutor.corpus.catalog import Catalog, ChunkRecord, FileRecord
@@ -25,6 +27,7 @@ from tutor.corpus.documents import SkipFile, load_document, one_line
 from tutor.corpus.embeddings import Embedder
 from tutor.corpus.lock import IndexLock
 from tutor.corpus.objectives import ObjectiveMapper, mapping_digest
+from tutor.corpus.sentences import reading_texts
 from tutor.corpus.topics import TopicTagger, load_topics
 from tutor.corpus.vectors import VectorStore
 from tutor.errors import IndexMismatchError
@@ -300,7 +303,7 @@ class Indexer:
         stored = vectors.ids()
         wanted = catalog.chunk_ids()
         vectors.delete(sorted(stored - wanted))
-        pending = sorted(catalog.pending_ids() | (wanted - stored))
+        pending = sorted(catalog.pending_ids() | (wanted - stored) | catalog.unsentenced_ids())
         if not pending:
             return 0
         if not self.embedder.loaded:
@@ -321,6 +324,7 @@ class Indexer:
                 reusable[record.id] = vector
             embedded += len(fresh)
             ids = [i for i in batch if i in records]
+            sentences = self._sentence_vectors(catalog, [records[i] for i in ids])
             topics = {
                 i: tagger.tag(records[i].heading_path, reusable[i], records[i].text) for i in ids
             }
@@ -331,9 +335,23 @@ class Indexer:
                 [records[i].text for i in ids],
             )
             objectives = {i: mapper.map(reusable[i], records[i].text) for i in ids}
-            catalog.set_tags(topics, objectives)
+            catalog.set_tags(topics, objectives, sentences)
             self.progress("embed", min(start + EMBED_BATCH, len(pending)), len(pending))
         return embedded
+
+    def _sentence_vectors(
+        self, catalog: Catalog, records: list[ChunkRecord]
+    ) -> dict[str, np.ndarray]:
+        """The vectors of each chunk's sentences (`reading_texts`): those stored already
+        (a chunk re-tagged) are kept, the rest embedded in one go."""
+        found = catalog.sentence_vectors(r.id for r in records)
+        missing = [(r.id, reading_texts(r.text)) for r in records if r.id not in found]
+        vectors = self.embedder.embed([t for _, texts in missing for t in texts])
+        start = 0
+        for chunk_id, texts in missing:
+            found[chunk_id] = vectors[start : start + len(texts)]
+            start += len(texts)
+        return found
 
 
 def _embedding_input(record: ChunkRecord) -> str:

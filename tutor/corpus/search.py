@@ -18,7 +18,7 @@ from tutor.corpus.embeddings import Embedder
 from tutor.corpus.glossary import Glossary
 from tutor.corpus.query import QueryTerms, defines, query_terms
 from tutor.corpus.reranker import Reranker
-from tutor.corpus.sentences import CachedEmbed, readings, split_sentences
+from tutor.corpus.sentences import CachedEmbed, reading_texts, readings, split_sentences
 from tutor.corpus.vectors import VectorStore
 from tutor.errors import EmptyIndexError, IndexMismatchError, TutorError
 from tutor.text import citation
@@ -250,6 +250,7 @@ class HybridRetriever:
         if len(head) < 2:
             return fused
         ids = [i for i, _ in head]
+        self._recall_sentences(ids, records)
         best = self._best_sentences([records[i].text for i in ids], wordings)
         top_fused = head[0][1] or 1.0
         defining = set()
@@ -287,6 +288,14 @@ class HybridRetriever:
         scores = self.reranker.scores(query, [records[i].text for i, _ in head])
         order = sorted(range(len(head)), key=lambda n: (-round(scores[n], 6), n))
         return [head[n] for n in order] + tail
+
+    def _recall_sentences(self, ids: list[str], records: dict[str, ChunkRecord]) -> None:
+        """Hand the sentence cache the index's vectors of these chunks' sentences, so a
+        search (and the answer's highlights after it) embeds none of them."""
+        for chunk_id, vectors in self.catalog.sentence_vectors(ids).items():
+            texts = reading_texts(records[chunk_id].text)
+            if len(texts) == len(vectors):  # else split by another version: embed anew
+                self.sentence_embed.remember(texts, vectors)
 
     def _best_sentences(self, texts: list[str], wordings: list[np.ndarray]) -> list[float]:
         """Each passage's best sentence's similarity to the question; a sentence saying

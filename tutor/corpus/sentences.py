@@ -44,6 +44,14 @@ class CachedEmbed:
         self.size = size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
+    def remember(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Take vectors made elsewhere (the index's), so these texts are not embedded."""
+        for text, vector in zip(texts, vectors, strict=True):
+            self._vectors[text] = vector
+            self._vectors.move_to_end(text)
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
+
     def __call__(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         if missing:
@@ -82,6 +90,12 @@ def readings(sentences: list[str]) -> list[tuple[str, str | None]]:
         (sentence, f"{sentences[n - 1]} {sentence}" if n and CARRIES_ON.match(sentence) else None)
         for n, sentence in enumerate(sentences)
     ]
+
+
+def reading_texts(text: str) -> list[str]:
+    """Every sentence of a passage, and each carrying-on sentence read with the one before,
+    in order: the texts whose vectors the index keeps for a chunk."""
+    return [reading for pair in readings(split_sentences(text)) for reading in pair if reading]
 
 
 @dataclass(frozen=True)
