@@ -79,6 +79,29 @@ def test_replace_file_keeps_lexical_index_in_step(tmp_path):
     catalog.close()
 
 
+def test_the_vector_version_follows_every_writer(tmp_path):
+    path = tmp_path / "tutor.sqlite"
+    writer = Catalog(path)
+    reader = Catalog(path, readonly=True)
+    record = FileRecord("/x/notes/a.md", "notes/a.md", "/x/notes", "sha-1")
+    chunks = chunks_of("# PCA\n\n" + "Principal components reduce dimensions. " * 12)
+    empty = reader.vector_version()
+    assert reader.vector_version() == empty  # asked again, nothing changed
+
+    with writer.transaction() as db:  # another connection's commit
+        writer.replace_file(db, record, 10, chunks)
+    added = reader.vector_version()
+    assert added != empty
+    writer.set_tags({chunks[0].id: ["pca"]}, {})  # done: tagged
+    assert reader.vector_version() != added
+    # the writer's own changes count too
+    before = writer.vector_version()
+    writer.clear_topics()
+    assert writer.vector_version() != before
+    reader.close()
+    writer.close()
+
+
 def test_stemming_matches_word_forms(tmp_path):
     catalog = Catalog(tmp_path / "tutor.sqlite")
     chunks = chunks_of("# Clustering\n\nClustering algorithms group documents.")

@@ -84,14 +84,18 @@ class Embedder:
         return vectors.astype(np.float32, copy=False)
 
     def embed_query(self, text: str) -> np.ndarray:
-        """One short text on one thread: with two threads a single query waits on the
-        other core, and its latency balloons whenever anything else is busy."""
+        return self.embed_queries([text])[0]
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """A few short texts (a question's wordings) in one batch on one thread: with two
+        threads a single query waits on the other core, and its latency balloons whenever
+        anything else is busy."""
         import torch
 
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            return self.embed([text])[0]
+            return self.embed(texts)
         finally:
             torch.set_num_threads(threads)
 

@@ -183,19 +183,20 @@ class HybridRetriever:
         depth = max(CANDIDATES, k)
         version = self.catalog.vector_version()
         terms = query_terms(query, self.glossary())
-        wordings = [self.embedder.embed_query(query)]
+        own = [query]
         if terms.other_names:  # "RAG pipeline" also as "retrieval-augmented generation"
-            wordings.append(self.embedder.embed_query(terms.expanded(query)))
+            own.append(terms.expanded(query))
+        also = list(dict.fromkeys(" ".join(q.split()) for q in also if q.strip()))
+        vectors = list(self.embedder.embed_queries(own + also))  # one batch: one model call
+        wordings, others = vectors[: len(own)], vectors[len(own) :]
         rankings = [
             ([i for i, _ in self.dense.nearest(v, depth, version)], DENSE_WEIGHT) for v in wordings
         ]
         lexical = self.catalog.lexical_search(terms.expanded(query), depth)
         rankings.append((lexical, LEXICAL_WEIGHT))
         worded = set(lexical)
-        others = []
-        for other in dict.fromkeys(" ".join(q.split()) for q in also if q.strip()):
-            others.append(self.embedder.embed_query(other))
-            rankings.append(([i for i, _ in self.dense.nearest(others[-1], depth, version)], ALSO))
+        for other, vector in zip(also, others, strict=True):
+            rankings.append(([i for i, _ in self.dense.nearest(vector, depth, version)], ALSO))
             rankings.append((self.catalog.lexical_search(other, depth), ALSO))
             worded.update(rankings[-1][0])
         fused = reciprocal_rank_fusion(rankings)
