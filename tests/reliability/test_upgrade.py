@@ -116,6 +116,7 @@ def test_an_earlier_data_dir_opens_migrates_and_keeps_every_row(isolated_env: Pa
         f"schema {learner.SCHEMA_VERSION}, 2 learners, 7 events, 3 conversations"
     )
     assert found["index"]["ok"] and "4 chunks from 1 files" in found["index"]["detail"]
+    assert "4 chunks without sentence vectors" in found["index"]["detail"]  # schema 3's
     failing = [c["detail"] for c in found.values() if c["required"] and not c["ok"]]
     assert failing and all("4 chunks" in d and "vector" in d for d in failing), failing
 
@@ -127,6 +128,7 @@ def test_an_earlier_data_dir_opens_migrates_and_keeps_every_row(isolated_env: Pa
     assert (summary["chunks_added"], summary["chunks_removed"]) == (4, 0)
     code, stdout, _ = run("doctor", "--json")
     assert code == 0 and all(c["ok"] for c in json.loads(stdout) if c["required"])
+    assert "sentence vectors" not in checks(stdout)["index"]["detail"]
 
     code, stdout, _ = run("search", "nearest chunks by cosine similarity", "--json")
     best = json.loads(stdout)[0]

@@ -143,7 +143,10 @@ class Catalog:
 
     def unsentenced_ids(self) -> set[str]:
         """Chunks whose sentences have no stored vectors (indexed by an older tutor)."""
-        rows = self.db.execute("SELECT id FROM chunks WHERE sentence_vectors IS NULL")
+        try:
+            rows = self.db.execute("SELECT id FROM chunks WHERE sentence_vectors IS NULL")
+        except sqlite3.OperationalError:  # an older schema, read before it is migrated
+            return self.chunk_ids()
         return {row[0] for row in rows}
 
     def count_chunks(self) -> int:

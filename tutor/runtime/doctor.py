@@ -60,6 +60,7 @@ def check_index(settings: Settings) -> Check:
         model = catalog.get_meta("embedding_model")
         last = catalog.get_meta("last_indexed")
         pending = len(catalog.pending_ids())
+        unsentenced = len(catalog.unsentenced_ids())
     finally:
         catalog.close()
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(last))) if last else "never"
@@ -73,6 +74,10 @@ def check_index(settings: Settings) -> Check:
             "index",
             False,
             f"{detail}; set to {settings.embedding_model}: run `tutor index --rebuild`",
+        )
+    if unsentenced:
+        detail += (
+            f"; {unsentenced} chunks without sentence vectors (slower search): run `tutor index`"
         )
     return Check("index", True, detail)
 
