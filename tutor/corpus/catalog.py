@@ -59,6 +59,9 @@ class Catalog:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
         self._version: tuple[tuple[int, int], tuple[int, int, int]] | None = None
+        self._term_counts: tuple[object, dict[str, int]] = (None, {})
+        """How many chunks each query word is in (counted up to half of them), and the
+        state of the index they were counted on."""
         try:
             if readonly:
                 self.db = sqlite3.connect(
@@ -158,13 +161,18 @@ class Catalog:
         copy of the vectors when it changes."""
         # Counting is a scan (milliseconds at 10,000 chunks, and every search asks): it is
         # redone only when a commit, this connection's or another's, may have changed it.
-        changed = (self.db.execute("PRAGMA data_version").fetchone()[0], self.db.total_changes)
+        changed = self._commits()
         if self._version is None or self._version[0] != changed:
             row = self.db.execute(
                 "SELECT count(*), coalesce(max(rowid), 0), count(topics) FROM chunks"
             ).fetchone()
             self._version = (changed, (row[0], row[1], row[2]))
         return self._version[1]
+
+    def _commits(self) -> tuple[int, int]:
+        """Changes whenever a commit, this connection's or another's, may have changed the
+        data: what cached counts are kept against."""
+        return (self.db.execute("PRAGMA data_version").fetchone()[0], self.db.total_changes)
 
     def count_files(self) -> int:
         return self.db.execute("SELECT count(*) FROM files").fetchone()[0]
@@ -336,14 +344,20 @@ class Catalog:
         """
         if not terms:
             return []
-        total = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        common = total // 2
+        common = self.vector_version()[0] // 2
+        state = (self._commits(), common)
+        if self._term_counts[0] != state:  # counted on another state of the index
+            self._term_counts = (state, {})
+        known = self._term_counts[1]
         counts = {}
         for term in terms:
-            counts[term] = self.db.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
-                (f'"{term}"', common + 1),
-            ).fetchone()[0]
+            if term not in known:
+                known[term] = self.db.execute(
+                    "SELECT count(*) FROM"
+                    " (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                    (f'"{term}"', common + 1),
+                ).fetchone()[0]
+            counts[term] = known[term]
         kept = [t for t in terms if 0 < counts[t] <= common]
         if not kept and any(counts.values()):
             kept = [min((t for t in terms if counts[t]), key=counts.__getitem__)]
