@@ -111,6 +111,28 @@ def test_stemming_matches_word_forms(tmp_path):
     catalog.close()
 
 
+def test_a_word_that_becomes_common_stops_ranking(tmp_path):
+    catalog = Catalog(tmp_path / "tutor.sqlite")
+    filler = " Principal components reduce dimensions in tables." * 10
+
+    def add(name: str, text: str) -> list:
+        chunks = chunks_of(f"# {name}\n\n{text}{filler}", f"notes/{name}.md")
+        with catalog.transaction() as db:
+            record = FileRecord(f"/x/{name}.md", f"notes/{name}.md", "/x", name)
+            catalog.replace_file(db, record, 1, chunks)
+        return chunks
+
+    lakehouse = add("one", "The lakehouse unifies lakes and warehouses.")
+    add("two", "Vector search finds neighbours.")
+    # "lakehouse" is in 1 of 2 chunks: it ranks
+    assert lakehouse[0].id in catalog.lexical_search("lakehouse neighbours", 5)
+    add("three", "A lakehouse keeps governance.")
+    add("four", "Every lakehouse has tables.")
+    # now in 3 of 4: dropped, so only the rare word ranks
+    assert lakehouse[0].id not in catalog.lexical_search("lakehouse neighbours", 5)
+    catalog.close()
+
+
 def test_lexical_terms_drop_stopwords_and_quotes():
     assert lexical_terms('What is "few-shot" prompting, and why?') == ["few", "shot", "prompting"]
     assert lexical_terms("the of and") == []
