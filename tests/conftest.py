@@ -21,8 +21,15 @@ from tutor.corpus.embeddings import Embedder
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+@pytest.fixture(scope="session")
+def onnx_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the embedding model's ONNX export, shared by every test's data dir
+    (and the tutor processes tests start), so it is exported once per run."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_models_dir: Path) -> Path:
     """Every test gets its own data dir and sees no settings from the developer's shell."""
     for name in list(os.environ):
         if name.startswith("TUTOR_") or name == "OLLAMA_HOST":
@@ -34,32 +41,34 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the app's crash log
     # Nothing listens here, so an accidental Ollama call fails fast instead of hanging.
     monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")
+    monkeypatch.setenv("TUTOR_MODELS_DIR", str(onnx_models_dir))
     return data_dir
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    """The real packaged MiniLM, loaded once for the whole run."""
-    model = Embedder()
+def embedder(onnx_models_dir: Path) -> Embedder:
+    """The real packaged MiniLM as the tutor runs it (ONNX), loaded once for the run."""
+    model = Embedder(onnx_cache=onnx_models_dir)
     model.embed(["warm up"])
+    assert model.runtime == "onnx", model.onnx_problem
     return model
 
 
 class CountingEmbedder(Embedder):
     """The real embedder, counting how many texts it embeds."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, onnx_cache: Path | None = None) -> None:
+        super().__init__(onnx_cache=onnx_cache)
         self.texts_embedded = 0
 
-    def embed(self, texts):
+    def _vectors(self, texts, *, one_thread):
         self.texts_embedded += len(texts)
-        return super().embed(texts)
+        return super()._vectors(texts, one_thread=one_thread)
 
 
 @pytest.fixture
 def counting_embedder(embedder: Embedder) -> CountingEmbedder:
-    return CountingEmbedder()
+    return CountingEmbedder(embedder.onnx_cache)
 
 
 @pytest.fixture

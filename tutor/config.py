@@ -9,7 +9,7 @@ from contextlib import suppress
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 import tomli_w
@@ -105,6 +105,14 @@ class Settings(BaseSettings):
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     """A sentence-transformers model name or local path; the default is the packaged MiniLM."""
 
+    models_dir: Path | None = None
+    """Where the ONNX exports are kept (default: `models` in the data dir); data dirs may
+    share one."""
+
+    embedding_runtime: Literal["onnx", "torch"] = "onnx"
+    """How the embedding model runs: "onnx" (ONNX Runtime, exported once into the data dir;
+    no torch for a question) or "torch" (sentence-transformers as loaded)."""
+
     max_file_mb: float = 20.0
     """Files larger than this are skipped when indexing."""
 
@@ -183,6 +191,11 @@ class Settings(BaseSettings):
     @property
     def checkpoints_path(self) -> Path:
         return self.data_dir / "checkpoints.sqlite"
+
+    @property
+    def onnx_cache_path(self) -> Path:
+        """Where the embedding model's ONNX exports are kept."""
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def lock_path(self) -> Path:

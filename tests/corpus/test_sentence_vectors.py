@@ -42,7 +42,7 @@ def forget_sentence_vectors(settings: Settings) -> None:
 
 def searched(settings: Settings) -> tuple[list[list[str]], int]:
     """Each question's top-5 chunk ids, and how many texts the searches embedded."""
-    counting = CountingEmbedder()
+    counting = CountingEmbedder(settings.onnx_cache_path)
     retriever = HybridRetriever.open(settings, counting)
     try:
         ranked = [[p.chunk_id for p in retriever.search(q, k=5)] for q in QUESTIONS]

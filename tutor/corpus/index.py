@@ -189,7 +189,7 @@ class Indexer:
         progress: ProgressCallback | None = None,
     ) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.embedding_model)
+        self.embedder = embedder or Embedder.for_settings(settings)
         self.progress = progress or (lambda stage, done, total: None)
 
     def run(self, paths: list[Path] | None = None, *, rebuild: bool = False) -> IndexSummary:

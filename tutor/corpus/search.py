@@ -145,7 +145,7 @@ class HybridRetriever:
         if built_with != settings.embedding_model:
             raise IndexMismatchError(built_with, settings.embedding_model)
         vectors = VectorStore(settings, create=False)
-        retriever = cls(catalog, vectors, embedder or Embedder(settings.embedding_model))
+        retriever = cls(catalog, vectors, embedder or Embedder.for_settings(settings))
         retriever.use_reranker(settings.reranker)
         return retriever
 
