@@ -71,8 +71,9 @@ def test_the_export_is_made_once_and_checked_by_its_hash(embedder, tmp_path):
     embeddings._ENCODERS.clear()  # a new process, as far as the model goes
     repaired = Embedder(onnx_cache=cache)
     assert np.allclose(repaired.embed_query("What is PCA?"), vector, atol=1e-5)
-    assert json.loads((folder / MANIFEST_FILE).read_text())["model_sha256"] == (
-        manifest["model_sha256"]
+    assert (
+        json.loads((folder / MANIFEST_FILE).read_text())["model_sha256"]
+        == (manifest["model_sha256"])
     )
 
 
