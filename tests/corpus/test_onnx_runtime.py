@@ -114,3 +114,25 @@ def test_a_question_from_the_shell_imports_no_torch(embedder, indexed_data_dir):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["onnx 3", "[]"]
+
+
+def test_the_doctor_names_the_runtime_and_checks_the_export(embedder, monkeypatch, tmp_path):
+    from tutor.runtime.doctor import check_embedding
+
+    monkeypatch.setenv("TUTOR_MODELS_DIR", str(embedder.onnx_cache))
+    ready = check_embedding(Settings())
+    assert ready.ok and "SHA-256 matches" in ready.detail
+
+    monkeypatch.setenv("TUTOR_MODELS_DIR", str(tmp_path / "none-yet"))
+    assert "exported at the next" in check_embedding(Settings()).detail
+
+    cache = tmp_path / "models"
+    shutil.copytree(embedder.onnx_cache, cache)
+    (cache / export_of(embedder).name / MODEL_FILE).write_bytes(b"not a model")
+    monkeypatch.setenv("TUTOR_MODELS_DIR", str(cache))
+    damaged = check_embedding(Settings())
+    assert not damaged.ok and not damaged.required
+    assert "does not match its manifest" in damaged.detail
+
+    monkeypatch.setenv("TUTOR_EMBEDDING_RUNTIME", "torch")
+    assert check_embedding(Settings()).detail.startswith("torch")

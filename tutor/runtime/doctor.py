@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 
 from tutor.config import Settings
 from tutor.corpus.catalog import Catalog
+from tutor.corpus.embeddings import resolve_model_path
+from tutor.corpus.onnx_encoder import OnnxEncoder, export_folder
 from tutor.corpus.repair import find_drift
 from tutor.corpus.reranker import Reranker
 from tutor.corpus.vectors import VectorStore, describe
@@ -218,11 +220,28 @@ def check_reranker(settings: Settings) -> list[Check]:
     return [Check("reranker", True, f"{reranker.path} (cross-encoder loaded)", required=False)]
 
 
+def check_embedding(settings: Settings) -> Check:
+    """How the embedding model runs; an ONNX export's hash is checked, none is made."""
+    if settings.embedding_runtime == "torch":
+        return Check("embedding", True, "torch (TUTOR_EMBEDDING_RUNTIME=torch)")
+    try:
+        path = resolve_model_path(settings.embedding_model)
+        folder = export_folder(settings.onnx_cache_path, settings.embedding_model, path)
+        if not folder.is_dir():
+            return Check("embedding", True, "onnx; exported at the next `tutor index` or question")
+        OnnxEncoder(folder)
+    except TutorError as error:
+        detail = f"{error}; it is exported again at the next use (torch embeds if that fails)"
+        return Check("embedding", False, detail, required=False)
+    return Check("embedding", True, f"onnx, {folder} (SHA-256 matches)")
+
+
 def run_checks(settings: Settings) -> list[Check]:
     vectors_check = check_vectors(settings)
     return [
         check_data_dir(settings),
         check_index(settings),
+        check_embedding(settings),
         vectors_check,
         *(check_drift(settings) if vectors_check.ok else []),
         check_learner(settings),
