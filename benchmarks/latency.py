@@ -12,7 +12,7 @@ The turn mix cycles through benchmarks/questions.jsonl; every fourth turn is a f
 it is offered, so all routes are exercised. The first --warmup turns (model loading,
 first Chroma query) are left out of the figures. Target: p95 <= 100 ms warm.
 
-Usage: python benchmarks/latency.py [--turns N] [--warmup N] [--json]
+Usage: python benchmarks/latency.py [--turns N] [--warmup N] [--runtime onnx|torch] [--json]
 """
 
 from __future__ import annotations
@@ -84,9 +84,9 @@ class TimedRetriever:
             self.seconds.append(time.perf_counter() - started)
 
 
-def run(turns: int, warmup: int) -> dict:
+def run(turns: int, warmup: int, runtime: str = "onnx") -> dict:
     questions = [q.q for q in load_questions(OUR_QUESTIONS)]
-    embedder = load_embedder()
+    embedder = load_embedder(runtime)
     with temp_dir("latency") as data_dir:
         settings = make_settings(data_dir)
         Indexer(settings, embedder).run()
@@ -157,9 +157,12 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--runtime", choices=["onnx", "torch"], default="onnx", help="how the model runs"
+    )
     args = parser.parse_args()
     note(f"running {args.turns} timed turns after {args.warmup} warm-up turns ...")
-    result = run(args.turns, args.warmup)
+    result = run(args.turns, args.warmup, args.runtime)
     if args.json:
         print(json.dumps(result))
         return
