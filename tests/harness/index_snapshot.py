@@ -29,7 +29,8 @@ def index_snapshot(settings: Settings) -> dict | None:
             row[0]: row[1:]
             for row in db.execute(
                 "SELECT id, path, ordinal, source, heading, section, text, span_start, span_end,"
-                " span_unit, content_hash, topics FROM chunks"
+                " span_unit, content_hash, topics,"
+                " length(sentence_vectors) AS sentences FROM chunks"  # NULL: none kept
             )
         }
         meta = dict(db.execute("SELECT key, value FROM meta WHERE key != 'last_indexed'"))

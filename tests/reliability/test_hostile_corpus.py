@@ -25,6 +25,7 @@ from tests.contracts import INDEX_SUMMARY_KEYS
 from tutor.cli import app
 from tutor.config import Settings
 from tutor.corpus.catalog import Catalog
+from tutor.corpus.embeddings import Embedder
 from tutor.corpus.index import Indexer, IndexSummary, find_files
 
 pytestmark = pytest.mark.slow
@@ -215,7 +216,7 @@ def test_a_second_run_changes_nothing_and_names_the_same_skips(tmp_path, bomb, e
 @pytest.fixture
 def shared_embedder(embedder, monkeypatch: pytest.MonkeyPatch):
     """The CLI builds its own embedder; hand it the session's instead of loading another."""
-    monkeypatch.setattr("tutor.corpus.index.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr(Embedder, "for_settings", lambda settings: embedder)
     return embedder
 
 
