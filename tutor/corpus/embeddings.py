@@ -142,7 +142,7 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encoder = self._encoder()
         if encoder is not None:
-            return encoder.encode(texts, batch_size=self.batch_size, one_thread=one_thread)
+            return encoder.encode(texts, one_thread=one_thread)  # its own batch size
         import torch
 
         threads = torch.get_num_threads()

@@ -40,6 +40,9 @@ PROBES = [
 ]
 """Texts an export is checked on: a question, a sentence, an acronym, a long sentence."""
 MODEL_FILE, TOKENIZER_FILE, MANIFEST_FILE = "model.onnx", "tokenizer.json", "manifest.json"
+BATCH = 8
+"""Texts per ONNX Runtime call. Small batches of like length run fastest on CPU (504 index
+texts on 2 cores: 168/s at 8, 134/s at 32, 100/s at 64; torch at 64: ~125/s)."""
 
 
 class OnnxUnavailable(TutorError):
@@ -128,7 +131,7 @@ class OnnxEncoder:
                 )
             return self._sessions[threads]
 
-    def encode(self, texts: list[str], *, batch_size: int = 64, one_thread: bool = False):
+    def encode(self, texts: list[str], *, batch_size: int = BATCH, one_thread: bool = False):
         """Unit-length float32 rows in the order of `texts`. Texts are batched by length,
         so a batch pads little."""
         if not texts:
