@@ -76,10 +76,10 @@ class TimedRetriever:
         self.inner = inner
         self.seconds: list[float] = []
 
-    def search(self, query: str, k: int = 5):
+    def search(self, query: str, k: int = 5, also=()):
         started = time.perf_counter()
         try:
-            return self.inner.search(query, k)
+            return self.inner.search(query, k, also)
         finally:
             self.seconds.append(time.perf_counter() - started)
 
