@@ -26,7 +26,7 @@ import termios
 import time
 from pathlib import Path
 
-TITLE = b"F2 Chat"
+TITLE = b"F3 Quiz"
 TYPED = "xyzzy"
 TIMEOUT = 30.0
 
