@@ -268,36 +268,30 @@ class Catalog:
         "id, source, heading, text, span_start, span_end, span_unit, topics, content_hash"
     )
 
-    def records(self, ids: Iterable[str]) -> dict[str, ChunkRecord]:
+    def _chunk_rows(self, columns: str, ids: Iterable[str], where: str = "") -> Iterator[tuple]:
+        """`columns` of the chunks with these ids, asked 500 at a time (SQLite's limit on
+        parameters)."""
         ids = list(ids)
-        found: dict[str, ChunkRecord] = {}
         for start in range(0, len(ids), 500):
             batch = ids[start : start + 500]
             marks = ",".join("?" * len(batch))
-            rows = self.db.execute(
-                f"SELECT {self._RECORD_COLUMNS} FROM chunks WHERE id IN ({marks})", batch
+            yield from self.db.execute(
+                f"SELECT {columns} FROM chunks WHERE id IN ({marks}){where}", batch
             )
-            for row in rows:
-                found[row[0]] = ChunkRecord(*row[:7], json.loads(row[7] or "[]"), row[8])
-        return found
+
+    def records(self, ids: Iterable[str]) -> dict[str, ChunkRecord]:
+        return {
+            row[0]: ChunkRecord(*row[:7], json.loads(row[7] or "[]"), row[8])
+            for row in self._chunk_rows(self._RECORD_COLUMNS, ids)
+        }
 
     def sentence_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
         """The stored sentence vectors (float32 rows) of those chunks that have them."""
-        ids = list(ids)
-        found: dict[str, np.ndarray] = {}
+        rows = self._chunk_rows("id, sentence_vectors", ids, " AND sentence_vectors IS NOT NULL")
         try:
-            for start in range(0, len(ids), 500):
-                batch = ids[start : start + 500]
-                marks = ",".join("?" * len(batch))
-                rows = self.db.execute(
-                    f"SELECT id, sentence_vectors FROM chunks WHERE id IN ({marks})"
-                    " AND sentence_vectors IS NOT NULL",
-                    batch,
-                )
-                found.update((chunk_id, _unpacked(blob)) for chunk_id, blob in rows)
+            return {chunk_id: _unpacked(blob) for chunk_id, blob in rows}
         except sqlite3.OperationalError:  # an older schema, read before it is migrated
             return {}
-        return found
 
     def objective_chunks(self) -> dict[str, list[str]]:
         """The ids of the chunks supporting each exam objective (objectives with none are

@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tutor.config import DEFAULT_EMBEDDING_MODEL, Settings
+from tutor.corpus.documents import one_line
 from tutor.corpus.onnx_encoder import OnnxEncoder, OnnxUnavailable, export, export_folder
 from tutor.errors import TutorError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-# The tutor runs offline: the hub must never be asked for anything.
 log = logging.getLogger(__name__)
 
+# The tutor runs offline: the hub must never be asked for anything.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -96,7 +97,7 @@ class Embedder:
                 try:
                     encoder = _open_export(folder, path, lambda: self.model)
                 except (TutorError, OSError, RuntimeError, ValueError) as error:
-                    self.onnx_cache, self.onnx_problem = None, one_line_error(error)
+                    self.onnx_cache, self.onnx_problem = None, one_line(error)
                     log.warning("embedding with torch: %s", self.onnx_problem)
                     return None
                 _ENCODERS[folder] = encoder
@@ -170,10 +171,6 @@ def _open_export(folder: Path, path: Path, model: Callable[[], SentenceTransform
             log.warning("%s: exporting it again", error)
     export(model(), path, folder)
     return OnnxEncoder(folder)
-
-
-def one_line_error(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _load(path: Path) -> SentenceTransformer:

@@ -49,8 +49,7 @@ class CachedEmbed:
         for text, vector in zip(texts, vectors, strict=True):
             self._vectors[text] = vector
             self._vectors.move_to_end(text)
-        while len(self._vectors) > self.size:
-            self._vectors.popitem(last=False)
+        self._trim()
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
@@ -60,9 +59,12 @@ class CachedEmbed:
         for text in texts:
             self._vectors.move_to_end(text)
         rows = [self._vectors[t] for t in texts]
+        self._trim()
+        return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+    def _trim(self) -> None:
         while len(self._vectors) > self.size:
             self._vectors.popitem(last=False)
-        return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
 def split_sentences(text: str) -> list[str]:
